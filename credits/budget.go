@@ -1,5 +1,7 @@
 package credits
 
+import "strconv"
+
 // Pacing says how the Governor spreads spending over the credit day.
 // The zero value means Asap.
 type Pacing int
@@ -58,3 +60,42 @@ type Budget struct {
 	Pacing             Pacing
 	OnExhausted        ExhaustedPolicy
 }
+
+// String returns "asap", "even", or "Pacing(n)"; the zero value reads "asap".
+func (p Pacing) String() string {
+	switch p {
+	case 0, Asap:
+		return "asap"
+	case Even:
+		return "even"
+	}
+	return "Pacing(" + itoa(int64(p)) + ")"
+}
+
+// String returns "fail", "wait-for-reset", or "ExhaustedPolicy(n)"; the zero
+// value reads "fail".
+func (e ExhaustedPolicy) String() string {
+	switch e {
+	case 0, Fail:
+		return "fail"
+	case WaitForReset:
+		return "wait-for-reset"
+	}
+	return "ExhaustedPolicy(" + itoa(int64(e)) + ")"
+}
+
+// String returns "auto", "credits", "legacy", or "Mode(n)"; the zero value
+// reads "auto".
+func (m Mode) String() string {
+	switch m {
+	case 0, ModeAuto:
+		return "auto"
+	case ModeCredits:
+		return "credits"
+	case ModeLegacy:
+		return "legacy"
+	}
+	return "Mode(" + itoa(int64(m)) + ")"
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -37,12 +37,13 @@ const (
 	CodeInternalServerError   ErrorCode = "INTERNAL_SERVER_ERROR"
 )
 
-// Sentinel errors. A *Error matches the sentinel of its code with errors.Is;
+// Sentinel errors. ErrInvalidConfig is credits.ErrInvalidConfig, so every
+// configuration error matches it whichever package found it. A *Error matches the sentinel of its code with errors.Is;
 // ErrThresholdExceeded is the same value as credits.ErrThresholdExceeded, so
 // a refusal by the governor (organisation stopped) and Desk's own 429 match it
 // alike.
 var (
-	ErrInvalidConfig     = errors.New("desk: invalid configuration")
+	ErrInvalidConfig     = credits.ErrInvalidConfig
 	ErrInvalidOptions    = errors.New("desk: invalid request options")
 	ErrThresholdExceeded = credits.ErrThresholdExceeded
 	ErrTooManyRequests   = errors.New("desk: too many concurrent requests for the portal")
