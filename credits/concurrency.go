@@ -3,6 +3,7 @@ package credits
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // slots bounds the calls in flight with a limit that adapts (AIMD): halved,
@@ -15,9 +16,15 @@ type slots struct {
 	inUse     int
 	successes int
 	waiters   []chan struct{} // FIFO; each has room for the one grant it gets
+	// full mirrors limit == max so that the common success needs no lock.
+	full atomic.Bool
 }
 
-func newSlots(n int) *slots { return &slots{limit: n, max: n} }
+func newSlots(n int) *slots {
+	s := &slots{limit: n, max: n}
+	s.full.Store(true)
+	return s
+}
 
 // acquire takes a slot, waiting for one bounded by ctx. waited reports
 // whether it had to queue.
@@ -76,23 +83,27 @@ func (s *slots) decrease() int {
 	defer s.mu.Unlock()
 	s.limit = max(s.limit/2, 1)
 	s.successes = 0
+	s.full.Store(s.limit >= s.max)
 	return s.limit
 }
 
 // success counts a successful response and returns the limit after it.
-func (s *slots) success() int {
+func (s *slots) success() {
+	if s.full.Load() {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.limit >= s.max {
-		return s.limit
+		return
 	}
 	s.successes++
 	if s.successes >= s.limit {
 		s.successes = 0
 		s.limit++
+		s.full.Store(s.limit >= s.max)
 		s.grantLocked()
 	}
-	return s.limit
 }
 
 func (s *slots) state() (limit, max, inUse, queued int) {

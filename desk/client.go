@@ -84,7 +84,15 @@ type Client struct {
 	userAgent string
 	retry     retryPolicy
 
-	Tickets *TicketsService
+	Tickets       *TicketsService
+	Threads       *ThreadsService
+	Comments      *CommentsService
+	Contacts      *ContactsService
+	Accounts      *AccountsService
+	Agents        *AgentsService
+	Departments   *DepartmentsService
+	Organizations *OrganizationsService
+	Search        *SearchService
 }
 
 // service is embedded by every resource service.
@@ -152,6 +160,14 @@ func NewClient(cfg Config) (*Client, error) {
 	wrapped.Transport = &meteredTransport{next: transportOf(hc), client: c}
 	c.hc = &wrapped
 	c.Tickets = &TicketsService{c}
+	c.Threads = &ThreadsService{c}
+	c.Comments = &CommentsService{c}
+	c.Contacts = &ContactsService{c}
+	c.Accounts = &AccountsService{c}
+	c.Agents = &AgentsService{c}
+	c.Departments = &DepartmentsService{c}
+	c.Organizations = &OrganizationsService{c}
+	c.Search = &SearchService{c}
 	return c, nil
 }
 

@@ -292,7 +292,7 @@ func (l *Ledger) end(ctx context.Context, h credits.Hold, actual int64, how int,
 		push := (c.retired && c.out == 0 && !c.done) || c.free < 0 || news
 		l.mu.Unlock()
 		if push {
-			return l.pushDay(ctx, h.Day)
+			return l.pushDay(ctx, h.Day, false)
 		}
 		return nil
 	}
@@ -455,7 +455,7 @@ func (l *Ledger) Close(ctx context.Context) error {
 	l.mu.Unlock()
 	var errs []error
 	for _, d := range days {
-		if err := l.pushDay(ctx, d); err != nil {
+		if err := l.pushDay(ctx, d, true); err != nil {
 			errs = append(errs, err)
 		}
 	}

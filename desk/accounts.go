@@ -1,0 +1,182 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// AccountsService calls the account endpoints.
+type AccountsService service
+
+// Account is a Desk account, the company contacts belong to
+// (v1.0/Account.json).
+type Account struct {
+	ID            string `json:"id"`
+	AccountName   string `json:"accountName"`
+	Email         string `json:"email"`
+	Website       string `json:"website"`
+	Phone         string `json:"phone"`
+	Fax           string `json:"fax"`
+	Industry      string `json:"industry"`
+	Description   string `json:"description"`
+	Code          string `json:"code"`
+	AnnualRevenue string `json:"annualrevenue"`
+	Street        string `json:"street"`
+	City          string `json:"city"`
+	State         string `json:"state"`
+	Country       string `json:"country"`
+	OwnerID       string `json:"ownerId"`
+	LayoutID      string `json:"layoutId"`
+	WebURL        string `json:"webUrl"`
+
+	CreatedTime  time.Time `json:"createdTime"`
+	ModifiedTime time.Time `json:"modifiedTime"`
+
+	IsDeleted bool `json:"isDeleted"`
+	IsTrashed bool `json:"isTrashed"`
+
+	AssociatedSLAIDs []string `json:"associatedSLAIds"`
+	// CustomFields are the account's custom fields ("cf"), by API name.
+	CustomFields map[string]any `json:"cf"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+var accountCodec = newCodec[Account]()
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (a *Account) UnmarshalJSON(b []byte) error {
+	return accountCodec.decode(b, reflect.ValueOf(a).Elem())
+}
+
+// AccountInput is the body of an account create or update. Zero values are
+// left out of the request.
+type AccountInput struct {
+	AccountName      string         `json:"accountName,omitempty"`
+	Email            string         `json:"email,omitempty"`
+	Website          string         `json:"website,omitempty"`
+	Phone            string         `json:"phone,omitempty"`
+	Fax              string         `json:"fax,omitempty"`
+	Industry         string         `json:"industry,omitempty"`
+	Description      string         `json:"description,omitempty"`
+	Code             string         `json:"code,omitempty"`
+	AnnualRevenue    string         `json:"annualrevenue,omitempty"`
+	Street           string         `json:"street,omitempty"`
+	City             string         `json:"city,omitempty"`
+	State            string         `json:"state,omitempty"`
+	Country          string         `json:"country,omitempty"`
+	OwnerID          string         `json:"ownerId,omitempty"`
+	LayoutID         string         `json:"layoutId,omitempty"`
+	AssociatedSLAIDs []string       `json:"associatedSLAIds,omitempty"`
+	CustomFields     map[string]any `json:"cf,omitempty"`
+}
+
+// AccountListOptions filter GET /accounts.
+type AccountListOptions struct {
+	ListOptions
+	ViewID string `url:"viewId,omitempty"`
+	// SortBy is "accountName", "createdTime" or "modifiedTime", with a "-"
+	// prefix for descending order.
+	SortBy string   `url:"sortBy,omitempty"`
+	Fields []string `url:"fields,comma,omitempty"`
+}
+
+var accountSorts = []string{"accountName", "createdTime", "modifiedTime"}
+
+type accountList struct {
+	Data []Account `json:"data"`
+}
+
+// List returns one page of accounts.
+//
+// Desk API: GET /api/v1/accounts
+func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) ([]Account, *Response, error) {
+	if opts == nil {
+		opts = &AccountListOptions{}
+	}
+	if err := opts.ListOptions.validate(maxAccountLimit); err != nil {
+		return nil, nil, err
+	}
+	if err := validateSort("AccountListOptions.SortBy", opts.SortBy, accountSorts); err != nil {
+		return nil, nil, err
+	}
+	if opts.ViewID != "" {
+		if err := validateID("view", opts.ViewID); err != nil {
+			return nil, nil, err
+		}
+	}
+	q, err := encodeQuery(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out accountList
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/accounts", query: q}, &out)
+	return out.Data, resp, err
+}
+
+// All iterates over every account matching opts (see [IterationStopped]).
+//
+// Desk API: GET /api/v1/accounts (once per page)
+func (s *AccountsService) All(ctx context.Context, opts *AccountListOptions) iter.Seq2[Account, error] {
+	o := valueOf(opts)
+	return paginate(ctx, o.ListOptions, maxAccountLimit, 0, func(ctx context.Context, lo ListOptions) ([]Account, error) {
+		o := o
+		o.ListOptions = lo
+		page, _, err := s.List(ctx, &o)
+		return page, err
+	})
+}
+
+// Get returns the account with the given ID.
+//
+// Desk API: GET /api/v1/accounts/{accountId}
+func (s *AccountsService) Get(ctx context.Context, id string) (*Account, *Response, error) {
+	if err := validateID("account", id); err != nil {
+		return nil, nil, err
+	}
+	a := new(Account)
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/accounts/" + id}, a)
+	if err != nil {
+		return nil, resp, err
+	}
+	return a, resp, nil
+}
+
+// Create creates an account; Desk requires AccountName.
+//
+// Desk API: POST /api/v1/accounts
+func (s *AccountsService) Create(ctx context.Context, in *AccountInput) (*Account, *Response, error) {
+	if in == nil || strings.TrimSpace(in.AccountName) == "" {
+		return nil, nil, fmt.Errorf("desk: Accounts.Create: AccountName is required: %w", ErrInvalidOptions)
+	}
+	a := new(Account)
+	resp, err := s.client.call(ctx, request{method: http.MethodPost, path: "/accounts", body: in}, a)
+	if err != nil {
+		return nil, resp, err
+	}
+	return a, resp, nil
+}
+
+// Update changes the fields of in that are set and returns the account.
+//
+// Desk API: PATCH /api/v1/accounts/{accountId}
+func (s *AccountsService) Update(ctx context.Context, id string, in *AccountInput) (*Account, *Response, error) {
+	if err := validateID("account", id); err != nil {
+		return nil, nil, err
+	}
+	if in == nil {
+		return nil, nil, fmt.Errorf("desk: Accounts.Update: the update is nil: %w", ErrInvalidOptions)
+	}
+	a := new(Account)
+	resp, err := s.client.call(ctx, request{method: http.MethodPatch, path: "/accounts/" + id, body: in}, a)
+	if err != nil {
+		return nil, resp, err
+	}
+	return a, resp, nil
+}

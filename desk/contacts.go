@@ -1,0 +1,291 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// ContactsService calls the contact endpoints.
+type ContactsService service
+
+// Contact is a Desk contact (v1.0/Contact.json). As for every resource,
+// fields this struct does not declare, and values that did not fit, are
+// kept verbatim in Extra.
+type Contact struct {
+	ID             string `json:"id"`
+	FirstName      string `json:"firstName"`
+	LastName       string `json:"lastName"`
+	Email          string `json:"email"`
+	SecondaryEmail string `json:"secondaryEmail"`
+	Phone          string `json:"phone"`
+	Mobile         string `json:"mobile"`
+	Type           string `json:"type"`
+	Title          string `json:"title"`
+	Description    string `json:"description"`
+	Street         string `json:"street"`
+	City           string `json:"city"`
+	State          string `json:"state"`
+	Country        string `json:"country"`
+	Zip            string `json:"zip"`
+	Facebook       string `json:"facebook"`
+	Twitter        string `json:"twitter"`
+	PhotoURL       string `json:"photoURL"`
+	WebURL         string `json:"webUrl"`
+	Language       string `json:"language"`
+	AccountID      string `json:"accountId"`
+	OwnerID        string `json:"ownerId"`
+	LayoutID       string `json:"layoutId"`
+	ZohoCRMContact any    `json:"zohoCRMContact"`
+
+	CreatedTime  time.Time `json:"createdTime"`
+	ModifiedTime time.Time `json:"modifiedTime"`
+
+	IsSpam      bool `json:"isSpam"`
+	IsDeleted   bool `json:"isDeleted"`
+	IsTrashed   bool `json:"isTrashed"`
+	IsAnonymous bool `json:"isAnonymous"`
+	IsEndUser   bool `json:"isEndUser"`
+
+	// Account is the contact's account, when Desk embeds it.
+	Account *AccountRef `json:"account"`
+	// CustomFields are the contact's custom fields ("cf"), by API name.
+	// Values are string, json.Number, bool or nil.
+	CustomFields map[string]any `json:"cf"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// AccountRef is an account as embedded in other records.
+type AccountRef struct {
+	ID          string                     `json:"id"`
+	AccountName string                     `json:"accountName"`
+	Website     string                     `json:"website"`
+	Extra       map[string]json.RawMessage `json:"-"`
+}
+
+var (
+	contactCodec    = newCodec[Contact]()
+	accountRefCodec = newCodec[AccountRef]()
+)
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (c *Contact) UnmarshalJSON(b []byte) error {
+	return contactCodec.decode(b, reflect.ValueOf(c).Elem())
+}
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (a *AccountRef) UnmarshalJSON(b []byte) error {
+	return accountRefCodec.decode(b, reflect.ValueOf(a).Elem())
+}
+
+// ContactInput is the body of a contact create or update (and the contact
+// created with a ticket). Zero values are left out of the request.
+type ContactInput struct {
+	LastName       string         `json:"lastName,omitempty"`
+	FirstName      string         `json:"firstName,omitempty"`
+	Email          string         `json:"email,omitempty"`
+	SecondaryEmail string         `json:"secondaryEmail,omitempty"`
+	Phone          string         `json:"phone,omitempty"`
+	Mobile         string         `json:"mobile,omitempty"`
+	Type           string         `json:"type,omitempty"`
+	Title          string         `json:"title,omitempty"`
+	Description    string         `json:"description,omitempty"`
+	Street         string         `json:"street,omitempty"`
+	City           string         `json:"city,omitempty"`
+	State          string         `json:"state,omitempty"`
+	Country        string         `json:"country,omitempty"`
+	Zip            string         `json:"zip,omitempty"`
+	Facebook       string         `json:"facebook,omitempty"`
+	Twitter        string         `json:"twitter,omitempty"`
+	Language       string         `json:"language,omitempty"`
+	AccountID      string         `json:"accountId,omitempty"`
+	OwnerID        string         `json:"ownerId,omitempty"`
+	LayoutID       string         `json:"layoutId,omitempty"`
+	CustomFields   map[string]any `json:"cf,omitempty"`
+}
+
+// ContactListOptions filter GET /contacts.
+type ContactListOptions struct {
+	ListOptions
+	// ViewID lists the contacts of a view.
+	ViewID string `url:"viewId,omitempty"`
+	// SortBy is "firstName", "lastName", "createdTime" or "modifiedTime"
+	// (ascending; a "-" prefix sorts descending).
+	SortBy string `url:"sortBy,omitempty"`
+	// Include adds related records: "accounts".
+	Include []string `url:"include,comma,omitempty"`
+	// Fields returns only these fields, by API name.
+	Fields []string `url:"fields,comma,omitempty"`
+}
+
+var (
+	contactSorts    = []string{"firstName", "lastName", "createdTime", "modifiedTime"}
+	contactIncludes = []string{"accounts"}
+)
+
+type contactList struct {
+	Data []Contact `json:"data"`
+}
+
+// List returns one page of contacts.
+//
+// Desk API: GET /api/v1/contacts
+func (s *ContactsService) List(ctx context.Context, opts *ContactListOptions) ([]Contact, *Response, error) {
+	if opts == nil {
+		opts = &ContactListOptions{}
+	}
+	if err := opts.ListOptions.validate(maxContactLimit); err != nil {
+		return nil, nil, err
+	}
+	if err := validateSort("ContactListOptions.SortBy", opts.SortBy, contactSorts); err != nil {
+		return nil, nil, err
+	}
+	if err := oneOfEach("ContactListOptions.Include", opts.Include, contactIncludes); err != nil {
+		return nil, nil, err
+	}
+	if opts.ViewID != "" {
+		if err := validateID("view", opts.ViewID); err != nil {
+			return nil, nil, err
+		}
+	}
+	q, err := encodeQuery(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out contactList
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/contacts", query: q}, &out)
+	return out.Data, resp, err
+}
+
+// All iterates over every contact matching opts (see [IterationStopped]).
+//
+// Desk API: GET /api/v1/contacts (once per page)
+func (s *ContactsService) All(ctx context.Context, opts *ContactListOptions) iter.Seq2[Contact, error] {
+	o := valueOf(opts)
+	return paginate(ctx, o.ListOptions, maxContactLimit, 0, func(ctx context.Context, lo ListOptions) ([]Contact, error) {
+		o := o
+		o.ListOptions = lo
+		page, _, err := s.List(ctx, &o)
+		return page, err
+	})
+}
+
+// Get returns the contact with the given ID.
+//
+// Desk API: GET /api/v1/contacts/{contactId}
+func (s *ContactsService) Get(ctx context.Context, id string) (*Contact, *Response, error) {
+	if err := validateID("contact", id); err != nil {
+		return nil, nil, err
+	}
+	c := new(Contact)
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/contacts/" + id}, c)
+	if err != nil {
+		return nil, resp, err
+	}
+	return c, resp, nil
+}
+
+// Create creates a contact; Desk requires LastName.
+//
+// Desk API: POST /api/v1/contacts
+func (s *ContactsService) Create(ctx context.Context, in *ContactInput) (*Contact, *Response, error) {
+	if in == nil || strings.TrimSpace(in.LastName) == "" {
+		return nil, nil, fmt.Errorf("desk: Contacts.Create: LastName is required: %w", ErrInvalidOptions)
+	}
+	c := new(Contact)
+	resp, err := s.client.call(ctx, request{method: http.MethodPost, path: "/contacts", body: in}, c)
+	if err != nil {
+		return nil, resp, err
+	}
+	return c, resp, nil
+}
+
+// Update changes the fields of in that are set and returns the contact.
+//
+// Desk API: PATCH /api/v1/contacts/{contactId}
+func (s *ContactsService) Update(ctx context.Context, id string, in *ContactInput) (*Contact, *Response, error) {
+	if err := validateID("contact", id); err != nil {
+		return nil, nil, err
+	}
+	if in == nil {
+		return nil, nil, fmt.Errorf("desk: Contacts.Update: the update is nil: %w", ErrInvalidOptions)
+	}
+	c := new(Contact)
+	resp, err := s.client.call(ctx, request{method: http.MethodPatch, path: "/contacts/" + id, body: in}, c)
+	if err != nil {
+		return nil, resp, err
+	}
+	return c, resp, nil
+}
+
+// ContactTicketsOptions filter GET /contacts/{contactId}/tickets.
+type ContactTicketsOptions struct {
+	ListOptions
+	// Include adds related records: "products", "departments", "team",
+	// "assignee", "isRead".
+	Include      []string `url:"include,comma,omitempty"`
+	DepartmentID string   `url:"departmentId,omitempty"`
+	// SortBy is "createdTime" or "modifiedTime", with a "-" prefix for
+	// descending order.
+	SortBy string `url:"sortBy,omitempty"`
+	// IsSpam lists the contact's spam tickets when true.
+	IsSpam bool `url:"isSpam,omitempty"`
+}
+
+var (
+	contactTicketIncludes = []string{"products", "departments", "team", "assignee", "isRead"}
+	contactTicketSorts    = []string{"createdTime", "modifiedTime"}
+)
+
+// Tickets returns one page of the tickets raised by a contact.
+//
+// Desk API: GET /api/v1/contacts/{contactId}/tickets
+func (s *ContactsService) Tickets(ctx context.Context, contactID string, opts *ContactTicketsOptions) ([]Ticket, *Response, error) {
+	if err := validateID("contact", contactID); err != nil {
+		return nil, nil, err
+	}
+	if opts == nil {
+		opts = &ContactTicketsOptions{}
+	}
+	if err := opts.ListOptions.validate(maxTicketLimit); err != nil {
+		return nil, nil, err
+	}
+	if err := oneOfEach("ContactTicketsOptions.Include", opts.Include, contactTicketIncludes); err != nil {
+		return nil, nil, err
+	}
+	if err := validateSort("ContactTicketsOptions.SortBy", opts.SortBy, contactTicketSorts); err != nil {
+		return nil, nil, err
+	}
+	if opts.DepartmentID != "" {
+		if err := validateID("department", opts.DepartmentID); err != nil {
+			return nil, nil, err
+		}
+	}
+	q, err := encodeQuery(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out ticketList
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/contacts/" + contactID + "/tickets", query: q}, &out)
+	return out.Data, resp, err
+}
+
+// AllTickets iterates over every ticket of a contact (see
+// [IterationStopped]).
+//
+// Desk API: GET /api/v1/contacts/{contactId}/tickets (once per page)
+func (s *ContactsService) AllTickets(ctx context.Context, contactID string, opts *ContactTicketsOptions) iter.Seq2[Ticket, error] {
+	o := valueOf(opts)
+	return paginate(ctx, o.ListOptions, maxTicketLimit, 0, func(ctx context.Context, lo ListOptions) ([]Ticket, error) {
+		o := o
+		o.ListOptions = lo
+		page, _, err := s.Tickets(ctx, contactID, &o)
+		return page, err
+	})
+}

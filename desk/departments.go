@@ -1,0 +1,100 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"net/http"
+	"reflect"
+	"time"
+)
+
+// DepartmentsService calls the department endpoints.
+type DepartmentsService service
+
+// Department is a Desk department (v1.0/Department.json).
+type Department struct {
+	ID                        string    `json:"id"`
+	Name                      string    `json:"name"`
+	Description               string    `json:"description"`
+	NameInCustomerPortal      string    `json:"nameInCustomerPortal"`
+	SanitizedName             string    `json:"sanitizedName"`
+	ChatStatus                string    `json:"chatStatus"`
+	CreatorID                 string    `json:"creatorId"`
+	IsEnabled                 bool      `json:"isEnabled"`
+	IsDefault                 bool      `json:"isDefault"`
+	HasLogo                   bool      `json:"hasLogo"`
+	IsVisibleInCustomerPortal bool      `json:"isVisibleInCustomerPortal"`
+	IsAssignToTeamEnabled     bool      `json:"isAssignToTeamEnabled"`
+	CreatedTime               time.Time `json:"createdTime"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+var departmentCodec = newCodec[Department]()
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (d *Department) UnmarshalJSON(b []byte) error {
+	return departmentCodec.decode(b, reflect.ValueOf(d).Elem())
+}
+
+// DepartmentListOptions filter GET /departments.
+type DepartmentListOptions struct {
+	ListOptions
+	// IsEnabled keeps enabled departments when true.
+	IsEnabled bool `url:"isEnabled,omitempty"`
+	// SearchStr matches department names.
+	SearchStr string `url:"searchStr,omitempty"`
+}
+
+type departmentList struct {
+	Data []Department `json:"data"`
+}
+
+// List returns one page of departments.
+//
+// Desk API: GET /api/v1/departments
+func (s *DepartmentsService) List(ctx context.Context, opts *DepartmentListOptions) ([]Department, *Response, error) {
+	if opts == nil {
+		opts = &DepartmentListOptions{}
+	}
+	if err := opts.ListOptions.validate(maxDepartmentLimit); err != nil {
+		return nil, nil, err
+	}
+	q, err := encodeQuery(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out departmentList
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/departments", query: q}, &out)
+	return out.Data, resp, err
+}
+
+// All iterates over every department matching opts (see
+// [IterationStopped]).
+//
+// Desk API: GET /api/v1/departments (once per page)
+func (s *DepartmentsService) All(ctx context.Context, opts *DepartmentListOptions) iter.Seq2[Department, error] {
+	o := valueOf(opts)
+	return paginate(ctx, o.ListOptions, maxDepartmentLimit, 0, func(ctx context.Context, lo ListOptions) ([]Department, error) {
+		o := o
+		o.ListOptions = lo
+		page, _, err := s.List(ctx, &o)
+		return page, err
+	})
+}
+
+// Get returns the department with the given ID.
+//
+// Desk API: GET /api/v1/departments/{departmentId}
+func (s *DepartmentsService) Get(ctx context.Context, id string) (*Department, *Response, error) {
+	if err := validateID("department", id); err != nil {
+		return nil, nil, err
+	}
+	d := new(Department)
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/departments/" + id}, d)
+	if err != nil {
+		return nil, resp, err
+	}
+	return d, resp, nil
+}

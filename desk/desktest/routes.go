@@ -1,0 +1,168 @@
+package desktest
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// route is one endpoint of the fake API.
+type route struct {
+	method string
+	segs   []string // "{id}" marks a numeric path parameter
+	noOrg  bool     // served without the orgId header
+	params map[string]paramRule
+	// records counts the records a bulk call acts on, for its price.
+	records func(body []byte) int
+	handle  func(*call) *reply
+}
+
+// routes is read-only after package initialisation (set up in init to
+// break the initialisation cycle through the handlers).
+var routes []*route
+
+func init() {
+	add := func(method, pattern string, params map[string]paramRule, h func(*call) *reply) *route {
+		r := &route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), params: params, handle: h}
+		routes = append(routes, r)
+		return r
+	}
+	listP := func(maxLimit int, extra ...string) map[string]paramRule {
+		m := map[string]paramRule{"from": intRange(0, 1<<30), "limit": intRange(1, maxLimit)}
+		for _, e := range extra {
+			m[e] = anyValue
+		}
+		return m
+	}
+	withRule := func(m map[string]paramRule, name string, r paramRule) map[string]paramRule {
+		m[name] = r
+		return m
+	}
+
+	add("GET", "organizations", map[string]paramRule{}, listOrganizations).noOrg = true
+	add("GET", "organizations/{id}", map[string]paramRule{}, getOrganization).noOrg = true
+
+	tl := listP(100, "viewId", "assignee", "channel", "status", "sortBy", "fields", "priority")
+	tl["include"] = oneOf("contacts", "products", "departments", "team", "isRead", "assignee")
+	tl["receivedInDays"] = oneOf("15", "30", "90", "-1")
+	tl["departmentId"] = numericIDs()
+	tl["departmentIds"] = numericIDs()
+	add("GET", "tickets", tl, listTickets)
+	add("GET", "tickets/count", map[string]paramRule{"viewId": anyValue, "departmentId": numericIDs(),
+		"status": anyValue, "assigneeId": anyValue, "channel": anyValue, "priority": anyValue}, countTickets)
+	sp := listP(100, "subject", "email", "status", "priority", "channel", "assigneeId", "contactId",
+		"accountId", "ticketNumber", "_all", "category", "createdTimeRange", "modifiedTimeRange",
+		"dueDateRange", "customerResponseTimeRange", "sortBy", "id", "contactName", "accountName", "phone")
+	sp["from"] = intRange(0, 4999)
+	sp["departmentId"] = numericIDs()
+	add("GET", "tickets/search", sp, searchTickets)
+	add("POST", "tickets/moveToTrash", map[string]paramRule{}, trashTickets).records = countIDs("ticketIds")
+	add("POST", "tickets/updateMany", map[string]paramRule{}, updateManyTickets).records = countIDs("ids")
+	add("POST", "tickets/closeMany", map[string]paramRule{}, closeManyTickets).records = countIDs("ids")
+	add("GET", "tickets/{id}", map[string]paramRule{"include": oneOf("contacts", "products", "assignee", "departments", "contract", "isRead", "team", "skills")}, getTicket)
+	add("POST", "tickets", map[string]paramRule{}, createTicket)
+	add("PATCH", "tickets/{id}", map[string]paramRule{}, updateTicket)
+
+	add("GET", "tickets/{id}/threads", withRule(listP(200), "sortBy", oneOf("createdTime", "-createdTime")), listThreads)
+	add("GET", "tickets/{id}/threads/{id}", map[string]paramRule{"include": oneOf("plainText")}, getThread)
+	add("POST", "tickets/{id}/sendReply", map[string]paramRule{}, sendReply)
+
+	add("GET", "tickets/{id}/comments", withRule(listP(100, "include"), "sortBy", oneOf("commentedTime", "-commentedTime")), listComments)
+	add("POST", "tickets/{id}/comments", map[string]paramRule{}, createComment)
+	add("PATCH", "tickets/{id}/comments/{id}", map[string]paramRule{}, updateComment)
+	add("DELETE", "tickets/{id}/comments/{id}", map[string]paramRule{}, deleteComment)
+
+	add("GET", "contacts", withRule(listP(100, "viewId", "sortBy", "fields", "include"), "include", oneOf("accounts")), listContacts)
+	add("GET", "contacts/{id}", map[string]paramRule{"include": oneOf("accounts", "owner")}, getContact)
+	add("POST", "contacts", map[string]paramRule{}, createContact)
+	add("PATCH", "contacts/{id}", map[string]paramRule{}, updateContact)
+	add("GET", "contacts/{id}/tickets", withRule(listP(100, "sortBy", "departmentId", "include"), "include", oneOf("departments", "team", "assignee")), contactTickets)
+
+	add("GET", "accounts", listP(100, "viewId", "sortBy", "fields", "include"), listAccounts)
+	add("GET", "accounts/{id}", map[string]paramRule{"include": oneOf("owner")}, getAccount)
+	add("POST", "accounts", map[string]paramRule{}, createAccount)
+	add("PATCH", "accounts/{id}", map[string]paramRule{}, updateAccount)
+
+	add("GET", "agents", withRule(listP(200, "searchStr", "departmentIds", "isConfirmed", "include", "fieldName", "sortBy", "isLightAgent"), "status", oneOf("ACTIVE", "DISABLED")), listAgents)
+	add("GET", "agents/{id}", map[string]paramRule{"include": oneOf("profile", "role", "associatedDepartments", "associatedChatDepartments")}, getAgent)
+	add("GET", "departments", listP(200, "isEnabled", "chatStatus", "searchStr"), listDepartments)
+	add("GET", "departments/{id}", map[string]paramRule{}, getDepartment)
+
+	gs := listP(50, "searchStr", "module", "sortBy", "departmentId")
+	gs["from"] = intRange(0, 4999)
+	gs["module"] = oneOf("tickets", "contacts", "accounts")
+	add("GET", "search", gs, searchAll)
+}
+
+// match finds the route for method and path (below the API root). When it
+// finds none, methodOK tells whether the path exists for another method.
+func match(method, path string) (rt *route, params []string, methodOK bool) {
+	path = strings.Trim(path, "/")
+	if path == "" {
+		return nil, nil, false
+	}
+	var segs [8]string
+	parts := segs[:0]
+	for p := range strings.SplitSeq(path, "/") {
+		if len(parts) == len(segs) {
+			return nil, nil, false
+		}
+		parts = append(parts, p)
+	}
+	var best *route
+	bestLiterals := -1
+	for _, r := range routes {
+		if len(r.segs) != len(parts) {
+			continue
+		}
+		literals, ok := 0, true
+		for i, s := range r.segs {
+			if s == "{id}" {
+				if !isDigits(parts[i]) {
+					ok = false
+					break
+				}
+				continue
+			}
+			if s != parts[i] {
+				ok = false
+				break
+			}
+			literals++
+		}
+		if !ok {
+			continue
+		}
+		if r.method != method {
+			methodOK = true
+			continue
+		}
+		if literals > bestLiterals {
+			best, bestLiterals = r, literals
+		}
+	}
+	if best == nil {
+		return nil, nil, methodOK
+	}
+	for i, s := range best.segs {
+		if s == "{id}" {
+			params = append(params, parts[i])
+		}
+	}
+	return best, params, false
+}
+
+// countIDs returns a records function counting the IDs of a bulk body's
+// array field.
+func countIDs(field string) func([]byte) int {
+	return func(body []byte) int {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) != nil {
+			return 0
+		}
+		var ids []json.RawMessage
+		if json.Unmarshal(m[field], &ids) != nil {
+			return 0
+		}
+		return len(ids)
+	}
+}

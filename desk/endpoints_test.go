@@ -1,0 +1,493 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zohodesk/zohodesk/credits"
+	"github.com/jarcoal/httpmock"
+)
+
+// mockBase mounts the API below a non-empty path: a request built from an
+// absolute path misses every responder and fails.
+const mockBase = "https://desk.test/prefix/api/v1"
+
+// newMockClient returns a client whose own *http.Client goes through mt
+// (never http.DefaultClient).
+func newMockClient(t *testing.T) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	c, err := NewClient(Config{
+		BaseURL: mockBase, OrgID: "60001234567", TokenSource: StaticToken("test-access-token"),
+		Plan: testPlan(), MaxRetries: -1, HTTPClient: &http.Client{Transport: mt},
+	})
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c, mt
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// seen is what a responder saw of the request.
+type seen struct {
+	method, path string
+	query        url.Values
+	header       http.Header
+	body         map[string]any
+}
+
+// respond answers with status, the fixture (if any) and credit headers
+// (weight 7, remaining 9000), recording the request.
+func respond(t *testing.T, got *seen, status int, fixtureName string) httpmock.Responder {
+	return func(r *http.Request) (*http.Response, error) {
+		got.method, got.path, got.query, got.header = r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone()
+		if r.Body != nil {
+			b, _ := io.ReadAll(r.Body)
+			if len(b) > 0 {
+				if err := json.Unmarshal(b, &got.body); err != nil {
+					t.Errorf("request body is not JSON: %v", err)
+				}
+			}
+		}
+		var resp *http.Response
+		if fixtureName == "" {
+			resp = httpmock.NewBytesResponse(status, nil)
+		} else {
+			resp = httpmock.NewBytesResponse(status, fixture(t, fixtureName))
+			resp.Header.Set("Content-Type", "application/json")
+		}
+		resp.Header.Set(credits.HeaderWeight, "7")
+		resp.Header.Set(credits.HeaderRemaining, "9000")
+		return resp, nil
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	ctx := context.Background()
+	created := time.Date(2016, 6, 21, 16, 16, 16, 0, time.UTC)
+	tests := []struct {
+		name    string
+		method  string
+		path    string // below the API root
+		status  int
+		fixture string
+		noOrg   bool
+		query   url.Values // expected query (nil: none)
+		body    map[string]any
+		call    func(c *Client) (*Response, error)
+		check   func(t *testing.T, v any)
+		result  any
+	}{
+		{name: "Tickets.List", method: "GET", path: "/tickets", status: 200, fixture: "tickets.json",
+			query: url.Values{"from": {"10"}, "limit": {"50"}, "status": {"Open,On Hold"}, "assignee": {"Unassigned"},
+				"departmentIds": {"1,2"}, "include": {"contacts,assignee"}, "sortBy": {"-createdTime"}, "receivedInDays": {"30"},
+				"viewId": {"77"}, "channel": {"Email"}, "priority": {"High"}, "fields": {"subject,status"}},
+			call: func(c *Client) (*Response, error) {
+				ts, resp, err := c.Tickets.List(ctx, &TicketListOptions{ListOptions: ListOptions{From: 10, Limit: 50},
+					Status: []string{"Open", "On Hold"}, Assignee: []string{"Unassigned"}, DepartmentIDs: []string{"1", "2"},
+					Include: []string{"contacts", "assignee"}, SortBy: "-createdTime", ReceivedInDays: 30, ViewID: "77",
+					Channel: []string{"Email"}, Priority: []string{"High"}, Fields: []string{"subject", "status"}})
+				if err == nil && (len(ts) != 2 || ts[0].ID != "18944000000336005" || ts[0].ThreadCount != 7 || ts[1].Source.Type != "SYSTEM" || !ts[1].IsArchived) {
+					t.Errorf("tickets decoded wrong: %+v", ts)
+				}
+				return resp, err
+			}},
+		{name: "Tickets.Get", method: "GET", path: "/tickets/1892000000042034", status: 200, fixture: "ticket.json",
+			query: url.Values{"include": {"contacts,assignee"}},
+			call: func(c *Client) (*Response, error) {
+				tk, resp, err := c.Tickets.Get(ctx, "1892000000042034", "contacts", "assignee")
+				if err == nil && (tk.Contact == nil || tk.Contact.Account.ID != "1892000000975382" || tk.Assignee.ID != "1892000000056007" || tk.ThreadCount != 121 || !tk.IsFollowing) {
+					t.Errorf("ticket decoded wrong: %+v", tk)
+				}
+				return resp, err
+			}},
+		{name: "Tickets.Create", method: "POST", path: "/tickets", status: 200, fixture: "ticket.json",
+			body: map[string]any{"subject": "Help", "departmentId": "1892000000006907", "contactId": "1892000000042032", "cf": map[string]any{"cf_modelname": "F3 2017"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Tickets.Create(ctx, &TicketInput{Subject: "Help", DepartmentID: "1892000000006907", ContactID: "1892000000042032",
+					CustomFields: map[string]any{"cf_modelname": "F3 2017"}})
+				return resp, err
+			}},
+		{name: "Tickets.Update", method: "PATCH", path: "/tickets/1892000000042034", status: 200, fixture: "ticket.json",
+			body: map[string]any{"priority": "High"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Tickets.Update(ctx, "1892000000042034", &TicketInput{Priority: "High"})
+				return resp, err
+			}},
+		{name: "Tickets.MoveToTrash", method: "POST", path: "/tickets/moveToTrash", status: 204,
+			body: map[string]any{"ticketIds": []any{"1", "2", "3"}},
+			call: func(c *Client) (*Response, error) { return c.Tickets.MoveToTrash(ctx, []string{"1", "2", "3"}) }},
+		{name: "Tickets.UpdateMany", method: "POST", path: "/tickets/updateMany", status: 204,
+			body: map[string]any{"ids": []any{"1", "2"}, "fieldName": "subject", "fieldValue": "x", "isCustomField": false},
+			call: func(c *Client) (*Response, error) {
+				return c.Tickets.UpdateMany(ctx, &BulkUpdate{IDs: []string{"1", "2"}, FieldName: "subject", FieldValue: "x"})
+			}},
+		{name: "Tickets.CloseMany", method: "POST", path: "/closeTickets", status: 200,
+			body: map[string]any{"ids": []any{"1", "2"}},
+			call: func(c *Client) (*Response, error) { return c.Tickets.CloseMany(ctx, []string{"1", "2"}) }},
+		{name: "Tickets.Count", method: "GET", path: "/ticketsCount", status: 200, fixture: "count.json",
+			query: url.Values{"departmentId": {"5"}, "status": {"open"}},
+			call: func(c *Client) (*Response, error) {
+				n, resp, err := c.Tickets.Count(ctx, &TicketCountOptions{DepartmentID: "5", Status: "open"})
+				if err == nil && n != 2 {
+					t.Errorf("count = %d, want 2", n)
+				}
+				return resp, err
+			}},
+		{name: "Tickets.Search", method: "GET", path: "/tickets/search", status: 200, fixture: "search_tickets.json",
+			query: url.Values{"subject": {"delay*"}, "limit": {"20"}, "createdTimeRange": {"2016-06-21T16:16:16.000Z,2016-06-22T16:16:16.000Z"}, "sortBy": {"-modifiedTime"}},
+			call: func(c *Client) (*Response, error) {
+				ts, n, resp, err := c.Tickets.Search(ctx, &TicketSearchOptions{ListOptions: ListOptions{Limit: 20}, Subject: "delay*",
+					CreatedTimeRange: &TimeRange{created, created.Add(24 * time.Hour)}, SortBy: "-modifiedTime"})
+				if err == nil && (n != 2 || len(ts) != 2) {
+					t.Errorf("search: %d of %d", len(ts), n)
+				}
+				return resp, err
+			}},
+		{name: "Threads.List", method: "GET", path: "/tickets/1892000000042034/threads", status: 200, fixture: "threads.json",
+			query: url.Values{"limit": {"10"}},
+			call: func(c *Client) (*Response, error) {
+				th, resp, err := c.Threads.List(ctx, "1892000000042034", &ThreadListOptions{ListOptions{Limit: 10}})
+				if err == nil && (len(th) != 2 || th[0].Author.Type != "AGENT" || th[0].AttachmentCount != 4 || th[0].CreatedTime.IsZero()) {
+					t.Errorf("threads decoded wrong: %+v", th)
+				}
+				return resp, err
+			}},
+		{name: "Threads.Get", method: "GET", path: "/tickets/1/threads/105000003296875", status: 200, fixture: "thread.json",
+			call: func(c *Client) (*Response, error) {
+				th, resp, err := c.Threads.Get(ctx, "1", "105000003296875")
+				if err == nil && (th.AttachmentCount != -1 || th.Attachments != nil || th.Extra["attachments"] == nil || th.Extra["actions"] == nil) {
+					t.Errorf("thread decoded wrong: %+v", th)
+				}
+				return resp, err
+			}},
+		{name: "Threads.SendReply", method: "POST", path: "/tickets/1/sendReply", status: 200, fixture: "thread.json",
+			body: map[string]any{"channel": "EMAIL", "content": "hi", "to": "a@b.c", "fromEmailAddress": "s@b.c"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Threads.SendReply(ctx, "1", &Reply{Channel: "EMAIL", Content: "hi", To: "a@b.c", FromEmailAddress: "s@b.c"})
+				return resp, err
+			}},
+		{name: "Comments.List", method: "GET", path: "/tickets/1/comments", status: 200, fixture: "comments.json",
+			query: url.Values{"sortBy": {"-commentedTime"}, "include": {"mentions"}},
+			call: func(c *Client) (*Response, error) {
+				cs, resp, err := c.Comments.List(ctx, "1", &CommentListOptions{SortBy: "-commentedTime", Include: []string{"mentions"}})
+				if err == nil && (len(cs) != 2 || cs[0].Attachments[0].Size != 12734 || cs[0].Commenter.Type != "AGENT" || cs[0].Extra["mention"] == nil) {
+					t.Errorf("comments decoded wrong: %+v", cs)
+				}
+				return resp, err
+			}},
+		{name: "Comments.Create", method: "POST", path: "/tickets/1/comments", status: 200, fixture: "comment.json",
+			body: map[string]any{"content": "note", "isPublic": false, "contentType": "plainText"},
+			call: func(c *Client) (*Response, error) {
+				cm, resp, err := c.Comments.Create(ctx, "1", &CommentInput{Content: "note", ContentType: "plainText"})
+				if err == nil && cm.CommenterID != "13231241244" {
+					t.Errorf("commenterId = %q", cm.CommenterID)
+				}
+				return resp, err
+			}},
+		{name: "Comments.Update", method: "PATCH", path: "/tickets/1/comments/4000000529007", status: 200, fixture: "comment.json",
+			body: map[string]any{"content": "edited", "isPublic": true},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Comments.Update(ctx, "1", "4000000529007", &CommentInput{Content: "edited", IsPublic: true})
+				return resp, err
+			}},
+		{name: "Comments.Delete", method: "DELETE", path: "/tickets/1/comments/4000000529007", status: 204,
+			call: func(c *Client) (*Response, error) { return c.Comments.Delete(ctx, "1", "4000000529007") }},
+		{name: "Contacts.List", method: "GET", path: "/contacts", status: 200, fixture: "contacts.json",
+			query: url.Values{"sortBy": {"-createdTime"}, "limit": {"5"}},
+			call: func(c *Client) (*Response, error) {
+				cs, resp, err := c.Contacts.List(ctx, &ContactListOptions{ListOptions: ListOptions{Limit: 5}, SortBy: "-createdTime"})
+				if err == nil && (len(cs) != 1 || cs[0].Extra["customerHappiness"] == nil) {
+					t.Errorf("contacts decoded wrong: %+v", cs)
+				}
+				return resp, err
+			}},
+		{name: "Contacts.Get", method: "GET", path: "/contacts/1892000000048034", status: 200, fixture: "contact.json",
+			call: func(c *Client) (*Response, error) {
+				ct, resp, err := c.Contacts.Get(ctx, "1892000000048034")
+				if err == nil && (ct.LastName != "Jack" || ct.Zip != "77500") {
+					t.Errorf("contact decoded wrong: %+v", ct)
+				}
+				return resp, err
+			}},
+		{name: "Contacts.Create", method: "POST", path: "/contacts", status: 200, fixture: "contact.json",
+			body: map[string]any{"lastName": "Jack", "email": "jack@zylker.com"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Contacts.Create(ctx, &ContactInput{LastName: "Jack", Email: "jack@zylker.com"})
+				return resp, err
+			}},
+		{name: "Contacts.Update", method: "PATCH", path: "/contacts/1892000000048034", status: 200, fixture: "contact.json",
+			body: map[string]any{"phone": "555"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Contacts.Update(ctx, "1892000000048034", &ContactInput{Phone: "555"})
+				return resp, err
+			}},
+		{name: "Contacts.Tickets", method: "GET", path: "/contacts/1892000000048034/tickets", status: 200, fixture: "tickets.json",
+			query: url.Values{"include": {"assignee"}, "sortBy": {"modifiedTime"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Contacts.Tickets(ctx, "1892000000048034", &ContactTicketsOptions{Include: []string{"assignee"}, SortBy: "modifiedTime"})
+				return resp, err
+			}},
+		{name: "Accounts.List", method: "GET", path: "/accounts", status: 200, fixture: "accounts.json",
+			call: func(c *Client) (*Response, error) {
+				as, resp, err := c.Accounts.List(ctx, nil)
+				if err == nil && (len(as) != 1 || as[0].CustomFields["cf_contactcount"] != json.Number("1892220000042001")) {
+					t.Errorf("accounts decoded wrong: %+v", as)
+				}
+				return resp, err
+			}},
+		{name: "Accounts.Get", method: "GET", path: "/accounts/1892000000052077", status: 200, fixture: "account.json",
+			call: func(c *Client) (*Response, error) {
+				a, resp, err := c.Accounts.Get(ctx, "1892000000052077")
+				if err == nil && (a.ModifiedTime.IsZero() || a.CreatedTime.IsZero()) {
+					t.Errorf("account times not decoded: %+v", a)
+				}
+				return resp, err
+			}},
+		{name: "Accounts.Create", method: "POST", path: "/accounts", status: 200, fixture: "account.json",
+			body: map[string]any{"accountName": "Zylker", "phone": "5550100012"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Accounts.Create(ctx, &AccountInput{AccountName: "Zylker", Phone: "5550100012"})
+				return resp, err
+			}},
+		{name: "Accounts.Update", method: "PATCH", path: "/accounts/1892000000052077", status: 200, fixture: "account.json",
+			body: map[string]any{"website": "zylker.com"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Accounts.Update(ctx, "1892000000052077", &AccountInput{Website: "zylker.com"})
+				return resp, err
+			}},
+		{name: "Agents.List", method: "GET", path: "/agents", status: 200, fixture: "agents.json",
+			query: url.Values{"status": {"ACTIVE"}, "limit": {"200"}},
+			call: func(c *Client) (*Response, error) {
+				as, resp, err := c.Agents.List(ctx, &AgentListOptions{ListOptions: ListOptions{Limit: 200}, Status: "ACTIVE"})
+				if err == nil && (len(as) != 1 || as[0].AssociatedDepartmentIDs[1] != "1892000000082085") {
+					t.Errorf("agents decoded wrong: %+v", as)
+				}
+				return resp, err
+			}},
+		{name: "Agents.Get", method: "GET", path: "/agents/1892000000888059", status: 200, fixture: "agent.json",
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Agents.Get(ctx, "1892000000888059")
+				return resp, err
+			}},
+		{name: "Departments.List", method: "GET", path: "/departments", status: 200, fixture: "departments.json",
+			query: url.Values{"isEnabled": {"true"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Departments.List(ctx, &DepartmentListOptions{IsEnabled: true})
+				return resp, err
+			}},
+		{name: "Departments.Get", method: "GET", path: "/departments/1892000000082085", status: 200, fixture: "department.json",
+			call: func(c *Client) (*Response, error) {
+				d, resp, err := c.Departments.Get(ctx, "1892000000082085")
+				if err == nil && d.CreatedTime.UnixMilli() != 1566904321000 {
+					t.Errorf("createdTime = %v", d.CreatedTime)
+				}
+				return resp, err
+			}},
+		{name: "Organizations.List", method: "GET", path: "/organizations", status: 200, fixture: "organizations.json", noOrg: true,
+			call: func(c *Client) (*Response, error) {
+				os, resp, err := c.Organizations.List(ctx)
+				if err == nil && (len(os) != 1 || os[0].ID != "3981311" || os[0].EmployeeCount != 10 || !os[0].IsAdminInOrg) {
+					t.Errorf("organizations decoded wrong: %+v", os)
+				}
+				return resp, err
+			}},
+		{name: "Organizations.Get", method: "GET", path: "/organizations/3981311", status: 200, fixture: "organization.json",
+			query: url.Values{"includeCustomDomain": {"true"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Organizations.Get(ctx, "3981311", &OrganizationGetOptions{IncludeCustomDomain: true})
+				return resp, err
+			}},
+		{name: "Search.Search", method: "GET", path: "/search", status: 200, fixture: "search.json",
+			query: url.Values{"searchStr": {"zylker"}, "module": {"tickets"}},
+			call: func(c *Client) (*Response, error) {
+				rs, n, resp, err := c.Search.Search(ctx, &SearchOptions{SearchStr: "zylker", Module: "tickets"})
+				if err != nil {
+					return resp, err
+				}
+				if n != 3 || len(rs) != 3 || rs[2].ID != "1892000000052077" {
+					t.Errorf("search decoded wrong: %d %+v", n, rs)
+				}
+				if tk, err := rs[0].Ticket(); err != nil || tk.TicketNumber != "101" || !tk.CreatedTime.Equal(created) {
+					t.Errorf("Ticket() = %+v, %v", tk, err)
+				}
+				if _, err := rs[1].Account(); err == nil {
+					t.Error("Account() of a contact result did not fail")
+				}
+				return resp, err
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			var got seen
+			mt.RegisterResponder(tc.method, mockBase+tc.path, respond(t, &got, tc.status, tc.fixture))
+			resp, err := tc.call(c)
+			if err != nil {
+				t.Fatalf("call: %v", err)
+			}
+			if got.method != tc.method || got.path != "/prefix/api/v1"+tc.path {
+				t.Errorf("sent %s %s, want %s /prefix/api/v1%s", got.method, got.path, tc.method, tc.path)
+			}
+			if auth := got.header.Get("Authorization"); auth != "Zoho-oauthtoken test-access-token" {
+				t.Errorf("Authorization = %q", auth)
+			}
+			if org, ok := got.header["Orgid"]; tc.noOrg == ok || (!tc.noOrg && org[0] != "60001234567") {
+				t.Errorf("orgId header = %q (present %v), want present %v", org, ok, !tc.noOrg)
+			}
+			want := tc.query
+			if want == nil {
+				want = url.Values{}
+			}
+			if got.query.Encode() != want.Encode() {
+				t.Errorf("query = %s, want %s", got.query.Encode(), want.Encode())
+			}
+			if tc.body != nil {
+				gb, _ := json.Marshal(got.body)
+				wb, _ := json.Marshal(tc.body)
+				if string(gb) != string(wb) {
+					t.Errorf("body = %s, want %s", gb, wb)
+				}
+			}
+			if !resp.Credits.HasWeight || resp.Credits.Weight != 7 || !resp.Credits.HasRemaining || resp.Credits.Remaining != 9000 || resp.Credits.Charged != 7 {
+				t.Errorf("credits = %+v, want weight 7, remaining 9000, charged 7", resp.Credits)
+			}
+		})
+	}
+}
+
+// TestBulkRecords checks that bulk calls tell the credit engine how many
+// records they act on.
+func TestBulkRecords(t *testing.T) {
+	tests := []struct {
+		name string
+		path string
+		call func(c *Client) error
+		want int
+	}{
+		{"MoveToTrash", "/tickets/moveToTrash", func(c *Client) error {
+			_, err := c.Tickets.MoveToTrash(context.Background(), []string{"1", "2", "3"})
+			return err
+		}, 3},
+		{"UpdateMany", "/tickets/updateMany", func(c *Client) error {
+			_, err := c.Tickets.UpdateMany(context.Background(), &BulkUpdate{IDs: []string{"1", "2"}, FieldName: "status", FieldValue: "Closed"})
+			return err
+		}, 2},
+		{"CloseMany", "/closeTickets", func(c *Client) error {
+			_, err := c.Tickets.CloseMany(context.Background(), []string{"1", "2", "3", "4"})
+			return err
+		}, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			var records int
+			mt.RegisterResponder("POST", mockBase+tc.path, func(r *http.Request) (*http.Response, error) {
+				if st, ok := r.Context().Value(callStateKey{}).(*callState); ok {
+					records = st.call.Records
+				}
+				return httpmock.NewBytesResponse(204, nil), nil
+			})
+			if err := tc.call(c); err != nil {
+				t.Fatal(err)
+			}
+			if records != tc.want {
+				t.Errorf("credits.Call.Records = %d, want %d", records, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidationSendsNothing(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func(c *Client) error
+		want string
+	}{
+		{"tickets limit 101", func(c *Client) error {
+			_, _, err := c.Tickets.List(ctx, &TicketListOptions{ListOptions: ListOptions{Limit: 101}})
+			return err
+		}, "between 1 and 100"},
+		{"negative from", func(c *Client) error {
+			_, _, err := c.Contacts.List(ctx, &ContactListOptions{ListOptions: ListOptions{From: -1}})
+			return err
+		}, "0 or more"},
+		{"unknown sortBy", func(c *Client) error {
+			_, _, err := c.Tickets.List(ctx, &TicketListOptions{SortBy: "-subject"})
+			return err
+		}, "descending"},
+		{"unknown include", func(c *Client) error {
+			_, _, err := c.Tickets.Get(ctx, "1", "everything")
+			return err
+		}, "not one of"},
+		{"receivedInDays", func(c *Client) error {
+			_, _, err := c.Tickets.List(ctx, &TicketListOptions{ReceivedInDays: 7})
+			return err
+		}, "15, 30, 90"},
+		{"search from 5000", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{ListOptions: ListOptions{From: 5000}})
+			return err
+		}, "at most from 4999"},
+		{"inverted time range", func(c *Client) error {
+			now := time.Now()
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{ModifiedTimeRange: &TimeRange{now, now.Add(-time.Hour)}})
+			return err
+		}, "is after To"},
+		{"half time range", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{DueDateRange: &TimeRange{From: time.Now()}})
+			return err
+		}, "both From and To"},
+		{"path injection", func(c *Client) error {
+			_, _, err := c.Contacts.Get(ctx, "1/../../x")
+			return err
+		}, "not numeric"},
+		{"create without subject", func(c *Client) error {
+			_, _, err := c.Tickets.Create(ctx, &TicketInput{DepartmentID: "1", ContactID: "2"})
+			return err
+		}, "Subject is required"},
+		{"empty trash", func(c *Client) error {
+			_, err := c.Tickets.MoveToTrash(ctx, nil)
+			return err
+		}, "no ticket IDs"},
+		{"search without text", func(c *Client) error {
+			_, _, _, err := c.Search.Search(ctx, &SearchOptions{})
+			return err
+		}, "SearchStr is required"},
+		{"email reply without addresses", func(c *Client) error {
+			_, _, err := c.Threads.SendReply(ctx, "1", &Reply{Channel: "EMAIL", Content: "x"})
+			return err
+		}, "needs To"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			err := tc.call(c)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+			if !errorsIs(err, ErrInvalidOptions) {
+				t.Errorf("errors.Is(err, ErrInvalidOptions) is false: %v", err)
+			}
+			if n := mt.GetTotalCallCount(); n != 0 {
+				t.Errorf("%d requests sent for invalid options", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,301 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// TimeRange is a closed range of times for the search filters
+// (createdTimeRange, modifiedTimeRange, dueDateRange). It is sent as
+// "2017-11-05T00:00:00.000Z,2018-09-05T23:59:00.000Z", in UTC with
+// millisecond precision. Both ends are required and From must not be after
+// To.
+type TimeRange struct {
+	From, To time.Time
+}
+
+const deskTimeLayout = "2006-01-02T15:04:05.000Z"
+
+// EncodeValues implements query.Encoder for go-querystring.
+func (r *TimeRange) EncodeValues(key string, v *url.Values) error {
+	if r == nil {
+		return nil
+	}
+	v.Set(key, r.From.UTC().Format(deskTimeLayout)+","+r.To.UTC().Format(deskTimeLayout))
+	return nil
+}
+
+func (r *TimeRange) validate(what string) error {
+	if r == nil {
+		return nil
+	}
+	if r.From.IsZero() || r.To.IsZero() {
+		return fmt.Errorf("desk: %s: set both From and To: %w", what, ErrInvalidOptions)
+	}
+	if r.From.After(r.To) {
+		return fmt.Errorf("desk: %s: From %s is after To %s: %w", what, r.From.UTC().Format(time.RFC3339), r.To.UTC().Format(time.RFC3339), ErrInvalidOptions)
+	}
+	return nil
+}
+
+// TicketSearchOptions filter GET /tickets/search. Text filters take
+// wildcards ("jack*") and Desk's ${empty} / ${notempty} checks. From may be
+// at most 4,999 and Limit at most 100.
+type TicketSearchOptions struct {
+	ListOptions
+	// All searches every column of the tickets ("_all", 3 characters at
+	// least).
+	All          string   `url:"_all,omitempty"`
+	Subject      string   `url:"subject,omitempty"`
+	Email        []string `url:"email,comma,omitempty"`
+	Phone        []string `url:"phone,comma,omitempty"`
+	TicketNumber []string `url:"ticketNumber,comma,omitempty"`
+	ID           []string `url:"id,comma,omitempty"`
+	Status       []string `url:"status,comma,omitempty"`
+	Priority     []string `url:"priority,comma,omitempty"`
+	Channel      []string `url:"channel,comma,omitempty"`
+	Category     string   `url:"category,omitempty"`
+	AccountName  string   `url:"accountName,omitempty"`
+	ContactName  string   `url:"contactName,omitempty"`
+	ProductName  string   `url:"productName,omitempty"`
+	DepartmentID string   `url:"departmentId,omitempty"`
+	AssigneeID   []string `url:"assigneeId,comma,omitempty"`
+	ContactID    []string `url:"contactId,comma,omitempty"`
+	AccountID    []string `url:"accountId,comma,omitempty"`
+	ProductID    []string `url:"productId,comma,omitempty"`
+
+	CreatedTimeRange  *TimeRange `url:"createdTimeRange,omitempty"`
+	ModifiedTimeRange *TimeRange `url:"modifiedTimeRange,omitempty"`
+	DueDateRange      *TimeRange `url:"dueDateRange,omitempty"`
+
+	// SortBy is "relevance", "modifiedTime", "createdTime" or
+	// "customerResponseTime", with a "-" prefix for descending order.
+	SortBy string `url:"sortBy,omitempty"`
+}
+
+var ticketSearchSorts = []string{"relevance", "modifiedTime", "createdTime", "customerResponseTime"}
+
+func (o *TicketSearchOptions) validate() error {
+	if err := validateSearchPage(&o.ListOptions); err != nil {
+		return err
+	}
+	if err := validateSort("TicketSearchOptions.SortBy", o.SortBy, ticketSearchSorts); err != nil {
+		return err
+	}
+	if o.All != "" && len([]rune(o.All)) < 3 {
+		return fmt.Errorf("desk: TicketSearchOptions.All %q: at least 3 characters: %w", o.All, ErrInvalidOptions)
+	}
+	if o.DepartmentID != "" {
+		if err := validateID("department", o.DepartmentID); err != nil {
+			return err
+		}
+	}
+	for _, ids := range []struct {
+		what string
+		ids  []string
+	}{{"ID", o.ID}, {"AssigneeID", o.AssigneeID}, {"ContactID", o.ContactID}, {"AccountID", o.AccountID}, {"ProductID", o.ProductID}, {"TicketNumber", o.TicketNumber}} {
+		if err := validateIDs("TicketSearchOptions."+ids.what, ids.ids, 0); err != nil {
+			return err
+		}
+	}
+	return errors.Join(
+		o.CreatedTimeRange.validate("TicketSearchOptions.CreatedTimeRange"),
+		o.ModifiedTimeRange.validate("TicketSearchOptions.ModifiedTimeRange"),
+		o.DueDateRange.validate("TicketSearchOptions.DueDateRange"),
+	)
+}
+
+func validateSearchPage(o *ListOptions) error {
+	if err := o.validate(maxSearchLimit); err != nil {
+		return err
+	}
+	if o.From > maxSearchFrom {
+		return fmt.Errorf("desk: search From is %d: Desk searches at most from %d; narrow the search: %w", o.From, maxSearchFrom, ErrInvalidOptions)
+	}
+	return nil
+}
+
+type ticketSearchResult struct {
+	Data  []Ticket `json:"data"`
+	Count int64    `json:"count"`
+}
+
+var ticketSearchCodec = newCodec[ticketSearchResult]()
+
+func (r *ticketSearchResult) UnmarshalJSON(b []byte) error {
+	return ticketSearchCodec.decode(b, reflect.ValueOf(r).Elem())
+}
+
+// Search returns one page of the tickets matching opts and the number of
+// matches in all (Desk's count).
+//
+// Desk API: GET /api/v1/tickets/search
+func (s *TicketsService) Search(ctx context.Context, opts *TicketSearchOptions) ([]Ticket, int64, *Response, error) {
+	if opts == nil {
+		opts = &TicketSearchOptions{}
+	}
+	if err := opts.validate(); err != nil {
+		return nil, 0, nil, err
+	}
+	q, err := encodeQuery(opts)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var out ticketSearchResult
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/tickets/search", query: q}, &out)
+	return out.Data, out.Count, resp, err
+}
+
+// SearchAll iterates over every ticket matching opts (see
+// [IterationStopped]). Desk serves search results only up to from=4,999:
+// past it the iteration stops with ErrSearchWindow.
+//
+// Desk API: GET /api/v1/tickets/search (once per page)
+func (s *TicketsService) SearchAll(ctx context.Context, opts *TicketSearchOptions) iter.Seq2[Ticket, error] {
+	o := valueOf(opts)
+	return paginate(ctx, o.ListOptions, maxSearchLimit, maxSearchFrom, func(ctx context.Context, lo ListOptions) ([]Ticket, error) {
+		o := o
+		o.ListOptions = lo
+		page, _, _, err := s.Search(ctx, &o)
+		return page, err
+	})
+}
+
+// SearchService calls the cross-module search.
+type SearchService service
+
+// The modules the cross-module search covers.
+var searchModules = []string{"tickets", "contacts", "accounts", "products", "tasks", "calls", "events", "contracts", "solutions"}
+
+// SearchOptions are the options of GET /search.
+type SearchOptions struct {
+	ListOptions
+	// SearchStr is the text to find (required); wildcards allowed.
+	SearchStr string `url:"searchStr"`
+	// Module limits the search to one module: "tickets", "contacts",
+	// "accounts", "products", "tasks", "calls", "events", "contracts",
+	// "solutions". Empty searches them all.
+	Module       string `url:"module,omitempty"`
+	DepartmentID string `url:"departmentId,omitempty"`
+	// SortBy is "relevance", "modifiedTime" or "createdTime", with a "-"
+	// prefix for descending order.
+	SortBy string `url:"sortBy,omitempty"`
+}
+
+var searchSorts = []string{"relevance", "modifiedTime", "createdTime"}
+
+// SearchResult is one record found by the cross-module search: its module
+// and the record's JSON, decoded on demand with Ticket, Contact or Account.
+type SearchResult struct {
+	// Module is the record's module, e.g. "tickets".
+	Module string
+	// ID is the record's ID.
+	ID string
+	// Raw is the record as Desk sent it.
+	Raw json.RawMessage
+}
+
+// UnmarshalJSON keeps the record and reads its module and ID.
+func (r *SearchResult) UnmarshalJSON(b []byte) error {
+	var head struct {
+		Module flexString `json:"module"`
+		ID     flexString `json:"id"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return fmt.Errorf("desk: decoding a search result: %w", err)
+	}
+	r.Module, r.ID, r.Raw = string(head.Module), string(head.ID), slices.Clone(b)
+	return nil
+}
+
+func (r *SearchResult) as(module string, v json.Unmarshaler) error {
+	if !strings.EqualFold(r.Module, module) {
+		return fmt.Errorf("desk: the search result %s is in module %q, not %q: %w", r.ID, r.Module, module, ErrInvalidOptions)
+	}
+	return v.UnmarshalJSON(r.Raw)
+}
+
+// Ticket decodes a result of module "tickets".
+func (r *SearchResult) Ticket() (*Ticket, error) {
+	t := new(Ticket)
+	return t, r.as("tickets", t)
+}
+
+// Contact decodes a result of module "contacts".
+func (r *SearchResult) Contact() (*Contact, error) {
+	c := new(Contact)
+	return c, r.as("contacts", c)
+}
+
+// Account decodes a result of module "accounts".
+func (r *SearchResult) Account() (*Account, error) {
+	a := new(Account)
+	return a, r.as("accounts", a)
+}
+
+type searchResults struct {
+	Data  []SearchResult `json:"data"`
+	Count int64          `json:"count"`
+}
+
+var searchResultsCodec = newCodec[searchResults]()
+
+func (r *searchResults) UnmarshalJSON(b []byte) error {
+	return searchResultsCodec.decode(b, reflect.ValueOf(r).Elem())
+}
+
+// Search runs a search across modules and returns one page of results and
+// the number of matches in all.
+//
+// Desk API: GET /api/v1/search
+func (s *SearchService) Search(ctx context.Context, opts *SearchOptions) ([]SearchResult, int64, *Response, error) {
+	if opts == nil || strings.TrimSpace(opts.SearchStr) == "" {
+		return nil, 0, nil, fmt.Errorf("desk: Search: SearchOptions.SearchStr is required: %w", ErrInvalidOptions)
+	}
+	if err := validateSearchPage(&opts.ListOptions); err != nil {
+		return nil, 0, nil, err
+	}
+	if opts.Module != "" {
+		if err := oneOfEach("SearchOptions.Module", []string{opts.Module}, searchModules); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	if err := validateSort("SearchOptions.SortBy", opts.SortBy, searchSorts); err != nil {
+		return nil, 0, nil, err
+	}
+	if opts.DepartmentID != "" {
+		if err := validateID("department", opts.DepartmentID); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	q, err := encodeQuery(opts)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var out searchResults
+	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/search", query: q}, &out)
+	return out.Data, out.Count, resp, err
+}
+
+// All iterates over every search result (see [IterationStopped]); past
+// from=4,999 it stops with ErrSearchWindow.
+//
+// Desk API: GET /api/v1/search (once per page)
+func (s *SearchService) All(ctx context.Context, opts *SearchOptions) iter.Seq2[SearchResult, error] {
+	o := valueOf(opts)
+	return paginate(ctx, o.ListOptions, maxSearchLimit, maxSearchFrom, func(ctx context.Context, lo ListOptions) ([]SearchResult, error) {
+		o := o
+		o.ListOptions = lo
+		page, _, _, err := s.Search(ctx, &o)
+		return page, err
+	})
+}
