@@ -38,7 +38,8 @@ type CostTable struct {
 	// RecordsPerCredit is how many records of a bulk write one credit pays
 	// for (rounded up: 3 records at 2 per credit cost 2).
 	RecordsPerCredit int
-	// Count is the cost of a count call (a path ending in "/count").
+	// Count is the cost of a count call (a path ending in "/count", or a
+	// last segment such as "ticketsCount" or "ticketsCountByFieldValues").
 	Count int64
 	// Unknown is the cost assumed for a call the table does not describe.
 	// It is deliberately high: a low guess lets pacing overspend.
@@ -434,7 +435,8 @@ func (t *CostTable) cost(c Call) int64 {
 	records := int64(max(c.Records, 1))
 	method := c.Method
 	switch {
-	case strings.EqualFold(last, "count"):
+	case strings.EqualFold(last, "count") || strings.HasSuffix(last, "Count") || strings.Contains(last, "CountBy"):
+		// "/tasks/count", "/ticketsCount", "/ticketsCountByFieldValues".
 		return t.Count
 	case strings.EqualFold(method, "POST") && strings.EqualFold(path, "/tickets/updateMany"):
 		return t.UpdateMany

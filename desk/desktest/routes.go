@@ -47,7 +47,7 @@ func init() {
 	tl["departmentId"] = numericIDs()
 	tl["departmentIds"] = numericIDs()
 	add("GET", "tickets", tl, listTickets)
-	add("GET", "tickets/count", map[string]paramRule{"viewId": anyValue, "departmentId": numericIDs(),
+	add("GET", "ticketsCount", map[string]paramRule{"viewId": anyValue, "departmentId": numericIDs(),
 		"status": anyValue, "assigneeId": anyValue, "channel": anyValue, "priority": anyValue}, countTickets)
 	sp := listP(100, "subject", "email", "status", "priority", "channel", "assigneeId", "contactId",
 		"accountId", "ticketNumber", "_all", "category", "createdTimeRange", "modifiedTimeRange",
@@ -57,7 +57,7 @@ func init() {
 	add("GET", "tickets/search", sp, searchTickets)
 	add("POST", "tickets/moveToTrash", map[string]paramRule{}, trashTickets).records = countIDs("ticketIds")
 	add("POST", "tickets/updateMany", map[string]paramRule{}, updateManyTickets).records = countIDs("ids")
-	add("POST", "tickets/closeMany", map[string]paramRule{}, closeManyTickets).records = countIDs("ids")
+	add("POST", "closeTickets", map[string]paramRule{}, closeManyTickets).records = countIDs("ids")
 	add("GET", "tickets/{id}", map[string]paramRule{"include": oneOf("contacts", "products", "assignee", "departments", "contract", "isRead", "team", "skills")}, getTicket)
 	add("POST", "tickets", map[string]paramRule{}, createTicket)
 	add("PATCH", "tickets/{id}", map[string]paramRule{}, updateTicket)

@@ -73,7 +73,7 @@ func TestWrites(t *testing.T) {
 		{"update missing ticket", "PATCH", "/tickets/1", `{"status":"Open"}`, 404, "URL_NOT_FOUND", "1", nil},
 		{"update many", "POST", "/tickets/updateMany", `{"ids":["` + tk[1] + `","` + tk[2] + `"],"fieldName":"priority","fieldValue":"Low"}`, 204, "", "25", nil},
 		{"update many bad value", "POST", "/tickets/updateMany", `{"ids":["` + tk[1] + `"],"fieldName":"priority","fieldValue":"Urgent"}`, 422, "INVALID_DATA", "25", nil},
-		{"close many", "POST", "/tickets/closeMany", `{"ids":["` + tk[1] + `","1"]}`, 200, "", "1",
+		{"close many", "POST", "/closeTickets", `{"ids":["` + tk[1] + `","1"]}`, 200, "", "1",
 			func(t *testing.T, r result) {
 				if !strings.Contains(string(r.body), `{"success":true,"id":"`+tk[1]+`"`) || !strings.Contains(string(r.body), `"success":false`) {
 					t.Errorf("results %s", r.body)
@@ -82,7 +82,7 @@ func TestWrites(t *testing.T) {
 		{"move to trash", "POST", "/tickets/moveToTrash", `{"ticketIds":["` + tk[3] + `","` + tk[4] + `"]}`, 204, "", "12", nil},
 		{"trashed is gone", "GET", "/tickets/" + tk[3], "", 404, "URL_NOT_FOUND", "1", nil},
 		{"trash empty list", "POST", "/tickets/moveToTrash", `{"ticketIds":[]}`, 422, "INVALID_DATA", "6", nil},
-		{"count", "GET", "/tickets/count?status=Closed", "", 200, "", "50",
+		{"count", "GET", "/ticketsCount?status=Closed", "", 200, "", "50",
 			func(t *testing.T, r result) {
 				var v struct{ Count int }
 				r.json(t, &v)
