@@ -154,11 +154,11 @@ type prioStats struct {
 }
 
 type jobState struct {
-	name                    string
-	mu                      sync.Mutex
-	cap, spent, held        int64
-	calls, refused          atomic.Int64
-	lastCap                 atomic.Int64
+	name             string
+	mu               sync.Mutex
+	cap, spent, held int64
+	calls, refused   atomic.Int64
+	lastCap          atomic.Int64
 }
 
 // NewGovernor validates cfg and returns a Governor. Every configuration
@@ -527,7 +527,10 @@ func (g *Governor) Admit(ctx context.Context, call Call) (*Permit, error) {
 		if !res.OK {
 			js.end(est, 0)
 			ref := &Refusal{Reason: ErrBudgetExhausted, Route: rs.route, Job: job.Name, Needed: est, Available: res.Available, Reset: di.reset}
-			if g.policy == WaitForReset {
+			// Under WaitForReset, wait in steps of budgetRecheck for the
+			// reset, unless the reset comes after ctx's deadline: then the
+			// refusal is final at once.
+			if g.policy == WaitForReset && !beyondDeadline(ctx, di.reset.Sub(now)) {
 				until := di.reset
 				if r := now.Add(budgetRecheck); r.Before(until) {
 					until = r

@@ -53,6 +53,20 @@ type Config struct {
 	// Mode and Legacy select credit or request counting (see credits.Mode).
 	Mode   credits.Mode
 	Legacy credits.LegacyLimits
+	// Allotment, when positive, replaces Plan.Daily() as the organisation's
+	// credits per day, for an organisation whose terms differ from the
+	// published table (read it in Setup > Developer Space > APIs).
+	Allotment int64
+	// Concurrency, when positive, replaces Plan.Concurrency() as the most
+	// calls this client has in flight (other apps share the portal's slots).
+	Concurrency int
+	// Costs overrides or extends the default cost estimates per route, e.g.
+	// Overrides: map[string]int64{"GET /tickets/{id}": 2}.
+	Costs credits.CostOptions
+	// Observer receives the governor's state changes (admits, waits,
+	// refusals, settlements, throttles, resets, mode changes); callbacks
+	// left nil log through Logger.
+	Observer credits.Observer
 
 	// Clock is the source of time; nil means the system clock.
 	Clock credits.Clock
@@ -136,6 +150,7 @@ func NewClient(cfg Config) (*Client, error) {
 	gov, err := credits.NewGovernor(credits.Config{
 		Plan: cfg.Plan, Budget: cfg.Budget, Ledger: cfg.Ledger, Zone: zone,
 		Clock: clock, Logger: logger, Mode: cfg.Mode, Legacy: cfg.Legacy,
+		Allotment: cfg.Allotment, ConcurrencyOverride: cfg.Concurrency, Costs: cfg.Costs, Observer: cfg.Observer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("desk: %w", err)
@@ -220,9 +235,47 @@ func validateOrgID(id string) error {
 	return nil
 }
 
-// Governor returns the client's credit governor, for usage reports and
-// estimates.
+// Governor returns the client's credit governor.
 func (c *Client) Governor() *credits.Governor { return c.gov }
+
+// Usage returns the client's credit usage report for the current credit day
+// (see credits.Usage; print it, or marshal it to JSON).
+func (c *Client) Usage() credits.Usage { return c.gov.Usage() }
+
+// Estimate is the pre-flight cost of a plan of calls.
+type Estimate struct {
+	// Calls is the number of calls planned and Credits their estimated cost,
+	// from the cost model (which learns from what Desk charges).
+	Calls   int
+	Credits int64
+	// Available is what the budget has left today for the calls' priority:
+	// the cap (less the interactive reserve for Background work) minus what
+	// the organisation spent and holds.
+	Available int64
+	// FitsToday reports whether Credits <= Available.
+	FitsToday bool
+	// Reset is the end of the current credit day.
+	Reset time.Time
+}
+
+// Estimate prices calls before any is sent, at the priority ctx carries
+// (credits.WithPriority). It reads the ledger (a shared ledger may be
+// remote), so it takes a context; it sends nothing to Desk.
+func (c *Client) Estimate(ctx context.Context, calls ...credits.Call) (Estimate, error) {
+	e := Estimate{Calls: len(calls)}
+	for _, call := range calls {
+		e.Credits += c.gov.Estimate(call)
+	}
+	u, err := c.gov.UsageContext(ctx)
+	if err != nil {
+		return e, fmt.Errorf("desk: reading the budget: %w", err)
+	}
+	limit := c.gov.Limit(credits.PriorityFrom(ctx))
+	e.Available = max(limit-u.OrgSpent-u.Held, 0)
+	e.FitsToday = e.Credits <= e.Available
+	e.Reset = u.Reset
+	return e, nil
+}
 
 // request describes one API call for Client.call.
 type request struct {

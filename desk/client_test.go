@@ -206,7 +206,7 @@ func TestMalformedCreditHeadersAreLoggedNotTrusted(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Get: %v", err)
 			}
-			if !strings.Contains(logs.String(), "malformed credit header") {
+			if !strings.Contains(logs.String(), "untrusted header") {
 				t.Errorf("nothing logged for weight=%q remaining=%q; logs: %s", tt.weight, tt.remaining, logs.String())
 			}
 			if strings.Contains(logs.String(), "test-access-token") {
@@ -448,5 +448,86 @@ func TestSecretsStayOutOfStringsAndErrors(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "very-secret") {
 		t.Errorf("a secret is in the error: %v", err)
+	}
+}
+
+func TestEstimateObserverAndCostOverrides(t *testing.T) {
+	var admitted atomic.Int32
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, "7", "90000", map[string]any{"id": "1"})
+	}, func(cfg *Config) {
+		cfg.Costs = credits.CostOptions{Overrides: map[string]int64{"GET /tickets/{id}": 7}}
+		cfg.Observer = credits.Observer{OnAdmit: func(credits.AdmitEvent) { admitted.Add(1) }}
+		cfg.Budget = credits.Budget{Cap: 0.5, InteractiveReserve: 0.2}
+	})
+	get := credits.Call{Method: "GET", Path: "/tickets/123"}
+	est, err := c.Estimate(context.Background(), get, get, get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Calls != 3 || est.Credits != 21 || !est.FitsToday || est.Available != 47_500 {
+		t.Errorf("Estimate = %+v, want 3 calls, 21 credits, 47500 available", est)
+	}
+	bg, err := c.Estimate(credits.WithPriority(context.Background(), credits.Background), get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bg.Available != 47_500-9_500 {
+		t.Errorf("background Available = %d, want the cap less the interactive reserve (38000)", bg.Available)
+	}
+	_, resp, err := c.Tickets.Get(context.Background(), "123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Credits.Estimate != 7 || admitted.Load() != 1 {
+		t.Errorf("estimate %d, admits observed %d; want 7 and 1", resp.Credits.Estimate, admitted.Load())
+	}
+	if u := c.Usage(); u.Spent != 7 {
+		t.Errorf("Usage().Spent = %d, want 7", u.Spent)
+	}
+}
+
+func TestThresholdExceededStopsTheOrganisation(t *testing.T) {
+	var calls atomic.Int32
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		writeJSON(w, 429, "", "0", map[string]any{"errorCode": "THRESHOLD_EXCEEDED", "message": "spent"})
+	})
+	_, _, err := c.Tickets.Get(context.Background(), "1")
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrThresholdExceeded) {
+		t.Fatalf("first call: %v, want Desk's THRESHOLD_EXCEEDED", err)
+	}
+	_, _, err = c.Tickets.Get(context.Background(), "2")
+	var refusal *credits.Refusal
+	if !errors.As(err, &refusal) || !errors.Is(err, ErrThresholdExceeded) {
+		t.Fatalf("second call: %v, want a refusal before sending", err)
+	}
+	if refusal.Reset.Sub(time.Now()) < 59*time.Minute {
+		t.Errorf("refusal lifts at %v, want about an hour from now (Retry-After)", refusal.Reset)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("server saw %d calls, want 1: the stop must hold calls back", calls.Load())
+	}
+}
+
+func TestWaitForResetWaitsOutTheStop(t *testing.T) {
+	var calls atomic.Int32
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, 429, "", "", map[string]any{"errorCode": "THRESHOLD_EXCEEDED", "message": "spent"})
+			return
+		}
+		writeJSON(w, 200, "1", "95000", map[string]any{"id": "1"})
+	}, func(cfg *Config) { cfg.Budget.OnExhausted = credits.WaitForReset })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := c.Tickets.Get(ctx, "1"); err != nil {
+		t.Fatalf("Get under WaitForReset: %v", err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("server saw %d calls, want 2 (the stop, then the call after it)", calls.Load())
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 
 	"github.com/go-zohodesk/zohodesk/credits"
@@ -80,11 +79,8 @@ func (t *meteredTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		st.lastCode = peekErrorCode(resp)
 		obs.Code = string(st.lastCode)
 	}
-	for _, p := range obs.Problems {
-		c.logger.LogAttrs(ctx, slog.LevelWarn, "desk: ignored a malformed credit header",
-			slog.String("header", p.Header), slog.String("value", excerpt([]byte(p.Value), 40)),
-			slog.String("reason", p.Reason), slog.String("path", st.r.path))
-	}
+	// The governor reports obs.Problems through the Observer (by default,
+	// a warning on Config.Logger).
 	permit.Settle(obs)
 	charged := permit.Estimate()
 	if obs.HasWeight {

@@ -22,7 +22,8 @@ import (
 	"github.com/go-zohodesk/zohodesk/credits/redisledger"
 )
 
-const day1 credits.Day = "2026-03-01"
+// day1 is today: keys of days long gone expire at once.
+var day1 = credits.Day(time.Now().UTC().Format(time.DateOnly))
 
 func newLedger(t testing.TB, rdb redis.UniversalClient, prefix string, mod func(*redisledger.Options)) *redisledger.Ledger {
 	t.Helper()
@@ -517,7 +518,7 @@ func TestDayBoundary(t *testing.T) {
 			prefix := uniquePrefix(t, rdb)
 			ctx := context.Background()
 			l := newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.Chunk = chunk; o.Retention = time.Hour })
-			const d1, d2 credits.Day = "2026-03-01", "2026-03-02"
+			d1, d2 := day1, credits.Day(time.Now().UTC().Add(24*time.Hour).Format(time.DateOnly))
 			reset := time.Now().Add(time.Minute)
 			r1, err := l.Reserve(ctx, credits.ReserveRequest{Day: d1, Reset: reset, Amount: 10, Limit: 100})
 			must(t, err)
