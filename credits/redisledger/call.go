@@ -62,7 +62,7 @@ type reply struct {
 
 func (r reply) result(day credits.Day, id string) credits.ReserveResult {
 	if r.ok != 1 {
-		return credits.ReserveResult{Available: r.avail}
+		return credits.ReserveResult{Available: max(r.avail, 0)}
 	}
 	return credits.ReserveResult{OK: true, Hold: credits.Hold{ID: id, Day: day, Amount: r.granted}, Available: r.avail}
 }

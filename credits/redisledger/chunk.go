@@ -88,7 +88,7 @@ func (l *Ledger) reserveChunk(ctx context.Context, r credits.ReserveRequest) (cr
 	expAt := l.reserveExpiry(r)
 	l.mu.Unlock()
 
-	id := l.newID("")
+	id := l.newID("r")
 	sent := time.Now()
 	rep, err := l.call(ctx, r.Day, expAt, l.opts.Lease, request{
 		rid: id, rmin: r.Amount, rmax: max(l.opts.Chunk, r.Amount), limit: r.Limit, updates: ups,
@@ -105,7 +105,7 @@ func (l *Ledger) reserveChunk(ctx context.Context, r credits.ReserveRequest) (cr
 		_ = l.pushDayLocked(ctx, d, true)
 	}
 	if rep.ok != 1 {
-		return credits.ReserveResult{Available: rep.avail}, nil
+		return credits.ReserveResult{Available: max(rep.avail, 0)}, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -191,7 +191,7 @@ func (l *Ledger) reserveShare(r credits.ReserveRequest, cause error) (credits.Re
 	v := l.views[r.Day]
 	avail := r.Limit - v.spent - v.ext - v.held - used
 	if avail < r.Amount {
-		return credits.ReserveResult{Available: avail}, nil
+		return credits.ReserveResult{Available: max(avail, 0)}, nil
 	}
 	h := credits.Hold{ID: l.newID("o"), Day: r.Day, Amount: r.Amount}
 	l.local[h.ID] = &localHold{hold: h}

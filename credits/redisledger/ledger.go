@@ -188,7 +188,7 @@ func (l *Ledger) Reserve(ctx context.Context, r credits.ReserveRequest) (credits
 		return credits.ReserveResult{}, err
 	}
 	if r.Day == "" || r.Amount <= 0 {
-		return credits.ReserveResult{}, fmt.Errorf("redisledger: reserve needs a day and a positive amount, got day %q amount %d: %w", r.Day, r.Amount, ErrInvalidRequest)
+		return credits.ReserveResult{}, fmt.Errorf("redisledger: reserve needs a day and a positive amount, got day %q amount %d: %w: %w", r.Day, r.Amount, ErrInvalidRequest, credits.ErrInvalidConfig)
 	}
 	l.mu.Lock()
 	if l.closed {
@@ -209,7 +209,7 @@ func (l *Ledger) Reserve(ctx context.Context, r credits.ReserveRequest) (credits
 	if lease <= 0 {
 		lease = l.opts.Lease
 	}
-	id := l.newID("")
+	id := l.newID("r")
 	rep, err := l.call(ctx, r.Day, l.reserveExpiry(r), lease, request{rid: id, rmin: r.Amount, rmax: r.Amount, limit: r.Limit})
 	if err != nil {
 		if errors.Is(err, errDown) {
@@ -228,14 +228,13 @@ func (l *Ledger) reserveExpiry(r credits.ReserveRequest) int64 {
 }
 
 // Settle implements credits.Ledger. The actual cost is charged to the hold's
-// own day, also when the hold's lease expired or the day is over. A hold
+// own day, also when the hold's lease expired or the day is over; a negative
+// Actual is charged as 0. A hold
 // settled or released before is not charged again. While Redis is
 // unreachable the settlement is kept and written when Redis returns, and
 // Settle returns nil.
 func (l *Ledger) Settle(ctx context.Context, s credits.Settlement) error {
-	if s.Actual < 0 {
-		return fmt.Errorf("redisledger: settle with a negative actual cost %d: %w", s.Actual, ErrInvalidRequest)
-	}
+	s.Actual = max(s.Actual, 0) // as credits.MemoryLedger: a negative cost is charged as 0
 	var obs observation
 	if s.HasRemaining {
 		obs.add(s.Remaining, s.Allotment)
@@ -437,6 +436,9 @@ func (l *Ledger) Snapshot(ctx context.Context, day credits.Day) (credits.LedgerS
 func (l *Ledger) Close(ctx context.Context) error {
 	l.mu.Lock()
 	l.closed = true
+	if l.down != nil {
+		l.down.nextProbe = time.Time{} // try Redis now, once
+	}
 	days := make([]credits.Day, 0, len(l.chunks)+len(l.queue))
 	seen := map[credits.Day]bool{}
 	for d := range l.chunks {

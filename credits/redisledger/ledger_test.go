@@ -122,11 +122,11 @@ func TestSemantics(t *testing.T) {
 		// a costs 30; Desk says 1000-950 = 50 spent by the org: 20 by others.
 		settle("a", 30, 950),
 		snap(credits.LedgerSnapshot{Spent: 30, Held: 60, OrgSpent: 50, LowestRemaining: 950, HasRemaining: true}),
-		reserve("e", 1, 100, false, -10),
-		settle("b", 50, 900),              // 1000-900-80 = 20: nothing new
-		settle("b", 50, -1),               // settled before: not charged again
-		settle("d", 10, -1),               // no remaining
-		reserve("f", 10, 100, false, -10), // used 90+20 already over 100
+		reserve("e", 1, 100, false, 0),
+		settle("b", 50, 900),            // 1000-900-80 = 20: nothing new
+		settle("b", 50, -1),             // settled before: not charged again
+		settle("d", 10, -1),             // no remaining
+		reserve("f", 10, 100, false, 0), // used 90+20 already over 100
 		reserve("f", 10, 130, true, 20),
 		step{"release f", func(t *testing.T, l *redisledger.Ledger, h map[string]credits.Hold) {
 			must(t, l.Release(ctx, h["f"]))

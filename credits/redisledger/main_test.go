@@ -171,20 +171,31 @@ func (p *proxy) Stop() {
 	p.wg.Wait()
 }
 
-// countingHook counts the commands a client sends.
+// countingHook counts the commands a client sends, leaving out those that
+// set up a connection.
 type countingHook struct{ n atomic.Int64 }
 
 func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
+		h.count(cmd)
 		return next(ctx, cmd)
 	}
 }
 func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(int64(len(cmds)))
+		for _, c := range cmds {
+			h.count(c)
+		}
 		return next(ctx, cmds)
+	}
+}
+
+func (h *countingHook) count(cmd redis.Cmder) {
+	switch cmd.Name() {
+	case "hello", "client", "auth", "select", "ping":
+	default:
+		h.n.Add(1)
 	}
 }
 

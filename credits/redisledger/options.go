@@ -31,7 +31,8 @@ var (
 	// ErrClosed: Reserve was called after Close.
 	ErrClosed = errors.New("redisledger: ledger closed")
 	// ErrInvalidRequest: a request the ledger cannot act on (no day, a
-	// non-positive amount, a negative actual cost).
+	// non-positive amount). Reserve's also match credits.ErrInvalidConfig,
+	// as the in-memory ledger's do.
 	ErrInvalidRequest = errors.New("redisledger: invalid request")
 	// ErrLocalShareExhausted: Redis is unreachable and this process has used
 	// its whole Options.LocalShare. It also matches credits.ErrLedgerUnavailable.

@@ -6,18 +6,13 @@ import "github.com/redis/go-redis/v9"
 // something they did not write.
 const corruptMarker = "ZDLEDGER corrupt:"
 
-// maxReap bounds how many expired leases one script call reaps, so that no
-// call does unbounded work. Leases left over are reaped by later calls; until
-// then they still count as held, which errs on the safe side.
-const maxReap = 64
-
 // syncSource is the one script through which every decision on a credit day
 // passes. It runs atomically on the Redis server, reads the time with TIME
 // and, in this order:
 //
 //  1. reads and validates everything it will touch (nothing is written when
 //     a key holds a value the script did not write);
-//  2. reaps up to maxReap expired leases (their credits stop being held);
+//  2. reaps up to 64 expired leases (their credits stop being held);
 //  3. applies hold updates: ARGV triples of absolute values, so that a retried
 //     call changes nothing twice;
 //  4. learns the organisation's remaining credits, after the updates' spend;
@@ -86,8 +81,10 @@ if type(stop) == 'table' and stop.err then return corrupt(KEYS[4] .. ': ' .. sto
 local stopv, ok5 = int(stop)
 if not ok5 then return corrupt(KEYS[4] .. ': not a non-negative integer') end
 
-local reap = redis.pcall('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, ` + "64" + `)
+local reap = redis.pcall('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 64)
 if reap.err then return corrupt(KEYS[3] .. ': ' .. reap.err) end
+local hl = redis.pcall('HLEN', KEYS[2])
+if type(hl) == 'table' and hl.err then return corrupt(KEYS[2] .. ': ' .. hl.err) end
 local ids = {}
 for i = 1, #reap do ids[#ids + 1] = reap[i] end
 for i = 0, n - 1 do ids[#ids + 1] = ARGV[10 + 4 * i] end
