@@ -14,26 +14,28 @@ type AgentsService service
 
 // Agent is a Desk agent (v1.0/Agent.json).
 type Agent struct {
-	ID                          string    `json:"id"`
-	FirstName                   string    `json:"firstName"`
-	LastName                    string    `json:"lastName"`
-	Name                        string    `json:"name"`
-	EmailID                     string    `json:"emailId"`
-	Phone                       string    `json:"phone"`
-	Mobile                      string    `json:"mobile"`
-	Extn                        string    `json:"extn"`
-	LangCode                    string    `json:"langCode"`
-	TimeZone                    string    `json:"timeZone"`
-	CountryCode                 string    `json:"countryCode"`
-	AboutInfo                   string    `json:"aboutInfo"`
-	PhotoURL                    string    `json:"photoURL"`
-	Status                      string    `json:"status"` // ACTIVE, DISABLED, DELETED...
-	RoleID                      string    `json:"roleId"`
-	ProfileID                   string    `json:"profileId"`
-	RolePermissionType          string    `json:"rolePermissionType"`
-	ZUID                        string    `json:"zuid"`
-	IsConfirmed                 bool      `json:"isConfirmed"`
-	IsZiaAgent                  bool      `json:"isZiaAgent"`
+	ID                 string `json:"id"`
+	FirstName          string `json:"firstName"`
+	LastName           string `json:"lastName"`
+	Name               string `json:"name"`
+	EmailID            string `json:"emailId"`
+	Phone              string `json:"phone"`
+	Mobile             string `json:"mobile"`
+	Extn               string `json:"extn"`
+	LangCode           string `json:"langCode"`
+	TimeZone           string `json:"timeZone"`
+	CountryCode        string `json:"countryCode"`
+	AboutInfo          string `json:"aboutInfo"`
+	PhotoURL           string `json:"photoURL"`
+	Status             string `json:"status"` // ACTIVE, DISABLED, DELETED...
+	RoleID             string `json:"roleId"`
+	ProfileID          string `json:"profileId"`
+	RolePermissionType string `json:"rolePermissionType"`
+	ZUID               string `json:"zuid"`
+	IsConfirmed        bool   `json:"isConfirmed"`
+	IsZiaAgent         bool   `json:"isZiaAgent"`
+	// IsLightAgent marks a light agent (not counted in the credit allotment).
+	IsLightAgent                bool      `json:"isLightAgent"`
 	AssociatedDepartmentIDs     []string  `json:"associatedDepartmentIds"`
 	AssociatedChatDepartmentIDs []string  `json:"associatedChatDepartmentIds"`
 	ChannelExpert               []string  `json:"channelExpert"`

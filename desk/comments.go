@@ -26,11 +26,34 @@ type Comment struct {
 	CommentedTime time.Time    `json:"commentedTime"`
 	ModifiedTime  time.Time    `json:"modifiedTime"`
 	Attachments   []Attachment `json:"attachments"`
+	// Mentions are the users, teams and records the comment @mentions
+	// (schema mention), filled when listed with Include "mentions".
+	Mentions []Mention `json:"mention"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-var commentCodec = newCodec[Comment]()
+// Mention is one @mention in a comment: who or what is mentioned and where
+// in the content (schema commonMentionJson of v1.0/TicketComment.json).
+type Mention struct {
+	ID     string                     `json:"id"`
+	Name   string                     `json:"name"`
+	Type   string                     `json:"type"` // END_USER, AGENT, TEAM, TICKET or ACTIVITY
+	Offset int                        `json:"offSet"`
+	Length int                        `json:"length"`
+	Email  string                     `json:"email"`
+	Extra  map[string]json.RawMessage `json:"-"`
+}
+
+var (
+	commentCodec = newCodec[Comment]()
+	mentionCodec = newCodec[Mention]()
+)
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (m *Mention) UnmarshalJSON(b []byte) error {
+	return mentionCodec.decode(b, reflect.ValueOf(m).Elem())
+}
 
 // UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
 func (c *Comment) UnmarshalJSON(b []byte) error {

@@ -44,6 +44,8 @@ type Organization struct {
 	IsDefault          bool   `json:"isDefault"`
 	IsAdminInOrg       bool   `json:"isAdminInOrg"`
 	IsSandboxPortal    bool   `json:"isSandboxPortal"`
+	// IsPayloadEncryptionEnabled tells whether payload encryption is on.
+	IsPayloadEncryptionEnabled bool `json:"isPayloadEncryptionEnabled"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }

@@ -122,7 +122,6 @@ type account struct {
 	City          *string        `json:"city"`
 	State         *string        `json:"state"`
 	Country       *string        `json:"country"`
-	Zip           *string        `json:"zip"`
 	OwnerID       *string        `json:"ownerId"`
 	CreatedTime   deskTime       `json:"createdTime"`
 	ModifiedTime  deskTime       `json:"modifiedTime"`

@@ -246,7 +246,7 @@ var accountFields = map[string]fieldSpec{
 	"phone": {kind: 's', nullable: true}, "fax": {kind: 's', nullable: true}, "industry": {kind: 's', nullable: true},
 	"description": {kind: 's', nullable: true}, "code": {kind: 's', nullable: true}, "annualrevenue": {kind: 's', nullable: true},
 	"street": {kind: 's', nullable: true}, "city": {kind: 's', nullable: true}, "state": {kind: 's', nullable: true},
-	"country": {kind: 's', nullable: true}, "zip": {kind: 's', nullable: true}, "ownerId": {kind: 'i', nullable: true},
+	"country": {kind: 's', nullable: true}, "ownerId": {kind: 'i', nullable: true},
 	"cf": {kind: 'm'},
 }
 
@@ -283,8 +283,6 @@ func (s *Server) applyAccount(a *account, m map[string]any, c *call) []fieldErro
 			a.State = p
 		case "country":
 			a.Country = p
-		case "zip":
-			a.Zip = p
 		case "ownerId":
 			a.OwnerID = p
 		case "cf":

@@ -87,7 +87,7 @@ func init() {
 	add("GET", "departments", listP(200, "isEnabled", "chatStatus", "searchStr"), listDepartments)
 	add("GET", "departments/{id}", map[string]paramRule{}, getDepartment)
 
-	gs := listP(50, "searchStr", "module", "sortBy", "departmentId")
+	gs := listP(100, "searchStr", "module", "sortBy", "departmentId")
 	gs["from"] = intRange(0, 4999)
 	gs["module"] = oneOf("tickets", "contacts", "accounts")
 	add("GET", "search", gs, searchAll)

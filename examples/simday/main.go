@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintln(out)
 	for _, r := range results {
 		if *verbose && r.Usage != nil {
-			fmt.Fprintf(out, "%s: the governor's usage report at the reset:\n%v\n", r.Strategy, r.Usage)
+			fmt.Fprintf(out, "%s: the governor's usage report just before the reset:\n%v\n", r.Strategy, r.Usage)
 		}
 	}
 	for _, r := range results {

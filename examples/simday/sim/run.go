@@ -52,6 +52,7 @@ type run struct {
 
 	externalSpent atomic.Int64
 	gov           *credits.Governor // nil for the plain strategies
+	usage         *credits.Usage    // the governor's report just before the reset
 }
 
 func runDay(ctx context.Context, cfg Config) (Result, error) {
@@ -109,7 +110,13 @@ func runDay(ctx context.Context, cfg Config) (Result, error) {
 	defer endDay()
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		// The day ends at the reset: every wait below ends with it.
+		// The day ends at the reset: every wait below ends with it. The
+		// governor's report is taken a second before, while it still
+		// speaks of this day.
+		if sleep(dayCtx, clk, reset.Add(-time.Second).Sub(clk.Now())) && r.gov != nil {
+			u := r.gov.Usage()
+			r.usage = &u
+		}
 		sleep(dayCtx, clk, reset.Sub(clk.Now()))
 		endDay()
 	})
@@ -265,10 +272,7 @@ func (r *run) result(m *meter, ct *clientTransport, allotment int64, start time.
 		Requests: m.requests.Load(), MeanLatency: ct.meanLatency(),
 		Start: start, Reset: r.reset, Real: real,
 	}
-	if r.gov != nil {
-		u := r.gov.Usage()
-		res.Usage = &u
-	}
+	res.Usage = r.usage
 	m.mu.Lock()
 	res.DryAt = m.dryAt
 	m.mu.Unlock()

@@ -202,7 +202,8 @@ type Result struct {
 	Start, Reset time.Time
 	// Real is the real time the run took.
 	Real time.Duration
-	// Usage is the governor's report at the reset, for the SDK strategies.
+	// Usage is the governor's report a virtual second before the reset, for
+	// the SDK strategies (nil for the others, or if the run ended early).
 	Usage *credits.Usage
 }
 
