@@ -39,19 +39,23 @@ func init() {
 	}
 
 	add("GET", "organizations", map[string]paramRule{}, listOrganizations).noOrg = true
-	add("GET", "organizations/{id}", map[string]paramRule{}, getOrganization).noOrg = true
+	// includeCustomDomain: v1.0/Organization.json, getOrganization.
+	add("GET", "organizations/{id}", map[string]paramRule{"includeCustomDomain": oneOf("true", "false")}, getOrganization).noOrg = true
 
 	tl := listP(100, "viewId", "assignee", "channel", "status", "sortBy", "fields", "priority")
 	tl["include"] = oneOf("contacts", "products", "departments", "team", "isRead", "assignee")
 	tl["receivedInDays"] = oneOf("15", "30", "90", "-1")
 	tl["departmentId"] = numericIDs()
 	tl["departmentIds"] = numericIDs()
+	tl["teamIds"] = numericIDs()
 	add("GET", "tickets", tl, listTickets)
 	add("GET", "ticketsCount", map[string]paramRule{"viewId": anyValue, "departmentId": numericIDs(),
-		"status": anyValue, "assigneeId": anyValue, "channel": anyValue, "priority": anyValue}, countTickets)
+		"status": anyValue, "assigneeId": anyValue, "channel": anyValue, "priority": anyValue,
+		"isSpam": oneOf("true", "false")}, countTickets)
 	sp := listP(100, "subject", "email", "status", "priority", "channel", "assigneeId", "contactId",
 		"accountId", "ticketNumber", "_all", "category", "createdTimeRange", "modifiedTimeRange",
-		"dueDateRange", "customerResponseTimeRange", "sortBy", "id", "contactName", "accountName", "phone")
+		"dueDateRange", "customerResponseTimeRange", "sortBy", "id", "contactName", "accountName", "phone",
+		"productId", "productName") // productId, productName: v1.0/Search.json, searchTickets
 	sp["from"] = intRange(0, 4999)
 	sp["departmentId"] = numericIDs()
 	add("GET", "tickets/search", sp, searchTickets)
@@ -75,7 +79,9 @@ func init() {
 	add("GET", "contacts/{id}", map[string]paramRule{"include": oneOf("accounts", "owner")}, getContact)
 	add("POST", "contacts", map[string]paramRule{}, createContact)
 	add("PATCH", "contacts/{id}", map[string]paramRule{}, updateContact)
-	add("GET", "contacts/{id}/tickets", withRule(listP(100, "sortBy", "departmentId", "include"), "include", oneOf("departments", "team", "assignee")), contactTickets)
+	ct := withRule(listP(100, "sortBy", "departmentId", "include"), "include", oneOf("products", "departments", "team", "assignee", "isRead"))
+	ct["isSpam"] = oneOf("true", "false")
+	add("GET", "contacts/{id}/tickets", ct, contactTickets)
 
 	add("GET", "accounts", listP(100, "viewId", "sortBy", "fields", "include"), listAccounts)
 	add("GET", "accounts/{id}", map[string]paramRule{"include": oneOf("owner")}, getAccount)

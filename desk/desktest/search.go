@@ -77,7 +77,7 @@ func searchTickets(c *call) *reply {
 		"contactId": func(t *ticket) string { return t.ContactID }, "accountId": func(t *ticket) string { return deref(t.AccountID) },
 		"ticketNumber": func(t *ticket) string { return t.TicketNumber }, "category": func(t *ticket) string { return deref(t.Category) },
 		"departmentId": func(t *ticket) string { return t.DepartmentID }, "id": func(t *ticket) string { return t.ID },
-		"phone": func(t *ticket) string { return deref(t.Phone) },
+		"phone": func(t *ticket) string { return deref(t.Phone) }, "productId": func(t *ticket) string { return deref(t.ProductID) },
 	}
 	type cond struct {
 		get  func(*ticket) string
