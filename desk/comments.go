@@ -36,13 +36,18 @@ type Comment struct {
 // Mention is one @mention in a comment: who or what is mentioned and where
 // in the content (schema commonMentionJson of v1.0/TicketComment.json).
 type Mention struct {
-	ID     string                     `json:"id"`
-	Name   string                     `json:"name"`
-	Type   string                     `json:"type"` // END_USER, AGENT, TEAM, TICKET or ACTIVITY
-	Offset int                        `json:"offSet"`
-	Length int                        `json:"length"`
-	Email  string                     `json:"email"`
-	Extra  map[string]json.RawMessage `json:"-"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Type   string `json:"type"` // END_USER, AGENT, TEAM, TICKET or ACTIVITY
+	Offset int    `json:"offSet"`
+	Length int    `json:"length"`
+	// For a user: the address, photo, names and Zoho user ID.
+	Email     string                     `json:"email"`
+	PhotoURL  string                     `json:"photoURL"`
+	FirstName string                     `json:"firstName"`
+	LastName  string                     `json:"lastName"`
+	ZUID      string                     `json:"zuid"`
+	Extra     map[string]json.RawMessage `json:"-"`
 }
 
 var (

@@ -187,7 +187,7 @@ func TestEndpoints(t *testing.T) {
 			query: url.Values{"sortBy": {"-commentedTime"}, "include": {"mentions"}},
 			call: func(c *Client) (*Response, error) {
 				cs, resp, err := c.Comments.List(ctx, "1", &CommentListOptions{SortBy: "-commentedTime", Include: []string{"mentions"}})
-				if err == nil && (len(cs) != 2 || cs[0].Attachments[0].Size != 12734 || cs[0].Commenter.Type != "AGENT" || cs[0].Extra["mention"] == nil) {
+				if err == nil && (len(cs) != 2 || cs[0].Attachments[0].Size != 12734 || cs[0].Commenter.Type != "AGENT" || len(cs[0].Mentions) != 1 || cs[0].Mentions[0].ID != "31138000000573164" || cs[0].Mentions[0].ZUID != "1234567890" || len(cs[0].Mentions[0].Extra) != 0) {
 					t.Errorf("comments decoded wrong: %+v", cs)
 				}
 				return resp, err

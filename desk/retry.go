@@ -93,14 +93,14 @@ func (p retryPolicy) check(ctx context.Context, c *Client, st *callState, resp *
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	retries := st.credits.Attempts - 1
+	retries := max(st.credits.Attempts-1, 0)
 	if st.oauthRetried {
 		retries--
 	}
 	if err != nil {
-		var refusal *credits.Refusal
-		if errors.As(err, &refusal) || errors.Is(err, credits.ErrInvalidConfig) || errors.Is(err, errTokenSource) {
-			return false, err
+		var notSent *notSentError
+		if errors.As(err, &notSent) {
+			return false, notSent.err
 		}
 		if retries >= p.maxRetries || !retryableTransportError(st.r.method, err) {
 			return false, err
@@ -141,7 +141,7 @@ func maxRetryCredits(st *callState) int64 { return 10 * max(st.credits.Estimate,
 // exponential ceiling, at least the server's Retry-After, at most maxWait,
 // and never a wait that would end after the context's deadline.
 func (p retryPolicy) schedule(ctx context.Context, c *Client, st *callState, resp *http.Response, err error) (bool, error) {
-	retry := st.credits.Attempts - 1
+	retry := max(st.credits.Attempts-1, 0)
 	ceiling := p.waitMin << min(retry, 16)
 	ceiling = min(ceiling, p.maxWait)
 	wait := time.Duration(rand.Int64N(int64(ceiling) + 1))

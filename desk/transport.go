@@ -34,6 +34,15 @@ func withCallState(ctx context.Context, st *callState) context.Context {
 	return context.WithValue(ctx, callStateKey{}, st)
 }
 
+// notSentError is an attempt that ended before anything was sent: refused
+// or held back by the governor (budget, job cap, stop, a pacing wait past
+// the deadline, the ledger) or lacking a token. The retry policy never
+// repeats one: the governor has already waited as long as it may.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
 // maxErrorBody bounds what is read of an error body to find its errorCode.
 const maxErrorBody = 64 << 10
 
@@ -53,12 +62,12 @@ func (t *meteredTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	c := t.client
 	permit, err := c.gov.Admit(ctx, st.call)
 	if err != nil {
-		return nil, err
+		return nil, &notSentError{err}
 	}
 	token, err := c.tokens.token(ctx)
 	if err != nil {
 		permit.Release()
-		return nil, err
+		return nil, &notSentError{err}
 	}
 	out := req.Clone(ctx)
 	out.Header.Set("Authorization", "Zoho-oauthtoken "+token)

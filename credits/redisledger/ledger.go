@@ -19,8 +19,12 @@ import (
 
 // Ledger is a credits.Ledger kept in Redis and shared by every process that
 // uses the same Options.OrgKey and Options.Prefix. Create it with New; it is
-// safe for concurrent use. It starts no goroutines: Close only gives back
-// leased chunks and writes what an outage left unwritten.
+// safe for concurrent use. Its only background work is the flusher of
+// deferred settlements (see Options.SettleDelay): a timer armed when a
+// settlement is deferred, whose run writes what no Reserve carried. No
+// goroutine runs while nothing is pending, and none outlives Close, which
+// also gives back leased chunks and writes what an outage left unwritten.
+// Call Close when done with a Ledger.
 type Ledger struct {
 	rdb        redis.UniversalClient
 	opts       Options
@@ -46,6 +50,15 @@ type Ledger struct {
 	down        *outage
 	shareHeld   int64
 	shareQueued int64
+
+	// The flusher of deferred settlements. flushBusy counts armed timers
+	// and running flushes; flushIdle is closed when it drops to zero.
+	flushCtx    context.Context
+	flushCancel context.CancelFunc
+	flushTimer  *time.Timer
+	flushArmed  bool
+	flushBusy   int
+	flushIdle   chan struct{}
 }
 
 var _ credits.Ledger = (*Ledger)(nil)
@@ -129,7 +142,10 @@ func New(client redis.UniversalClient, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("redisledger: generating an instance ID: %w", err)
 	}
 	sync, stop := newScripts()
+	fctx, fcancel := context.WithCancel(context.Background())
 	return &Ledger{
+		flushCtx:    fctx,
+		flushCancel: fcancel,
 		rdb:        client,
 		opts:       o,
 		syncScript: sync,
@@ -295,8 +311,22 @@ func (l *Ledger) end(ctx context.Context, h credits.Hold, actual int64, how int,
 		}
 		return nil
 	}
-	l.mu.Unlock()
 	u := update{id: h.ID, cum: actual, end: how}
+	// Defer the write unless the ledger is closed (no flusher any more) or
+	// the call cost more than it held: other processes must learn extra
+	// spend now, while a deferred end only keeps them conservative.
+	if l.opts.SettleDelay > 0 && !l.closed && actual <= h.Amount {
+		l.enqueueLocked(h.Day, u)
+		if obs.set {
+			o := l.queuedObs[h.Day]
+			o.add(obs.remaining, obs.allotment)
+			l.queuedObs[h.Day] = o
+		}
+		l.scheduleFlushLocked(l.opts.SettleDelay)
+		l.mu.Unlock()
+		return nil
+	}
+	l.mu.Unlock()
 	_, err := l.call(ctx, h.Day, l.dayExpiry(h.Day), l.opts.Lease, request{updates: []update{u}, obs: obs})
 	if errors.Is(err, errDown) {
 		return nil // queued by call
@@ -374,7 +404,9 @@ func (l *Ledger) writeStop(ctx context.Context, ms int64) error {
 	return nil
 }
 
-// Snapshot implements credits.Ledger. Spend that this process settled on
+// Snapshot implements credits.Ledger. It first writes this process's
+// deferred settlements for day (see Options.SettleDelay), so that its
+// numbers include them. Spend that this process settled on
 // local chunk holds but has not yet written to Redis is counted as Spent
 // (not Held). While Redis is unreachable Snapshot returns the last state
 // Redis gave for day, adjusted by what this process did since, and a nil
@@ -384,6 +416,11 @@ func (l *Ledger) Snapshot(ctx context.Context, day credits.Day) (credits.LedgerS
 		return credits.LedgerSnapshot{}, fmt.Errorf("redisledger: snapshot needs a day: %w", ErrInvalidRequest)
 	}
 	_, err := l.call(ctx, day, l.dayExpiry(day), l.opts.Lease, request{})
+	if err == nil {
+		// The first round trip carried up to maxAttach deferred
+		// settlements; write the rest so that the numbers are exact.
+		err = l.flushDay(ctx, day)
+	}
 	if err != nil && !errors.Is(err, errDown) {
 		return credits.LedgerSnapshot{}, err
 	}
@@ -427,13 +464,18 @@ func (l *Ledger) Snapshot(ctx context.Context, day credits.Day) (credits.LedgerS
 	return snap, nil
 }
 
-// Close gives back the credits of every leased chunk that no call holds,
-// ends chunks no call holds any more, and writes what an outage left
-// unwritten. Holds handed out before Close may still be settled or
+// Close stops the flusher of deferred settlements (waiting, within ctx, for
+// a flush in progress), gives back the credits of every leased chunk that no
+// call holds, ends chunks no call holds any more, and writes the deferred
+// settlements and what an outage left unwritten. Settlements after Close
+// are written synchronously. Holds handed out before Close may still be settled or
 // released; Reserve fails with ErrClosed. Close does not close the Redis
-// client. It returns an error matching credits.ErrLedgerUnavailable if Redis
+// client, and calling it again does no harm. It returns an error matching credits.ErrLedgerUnavailable if Redis
 // could not take everything; leases then return the credits in time.
 func (l *Ledger) Close(ctx context.Context) error {
+	if err := l.stopFlusher(ctx); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	l.closed = true
 	if l.down != nil {
@@ -457,7 +499,11 @@ func (l *Ledger) Close(ctx context.Context) error {
 	l.mu.Unlock()
 	var errs []error
 	for _, d := range days {
-		if err := l.pushDay(ctx, d, true); err != nil {
+		err := l.pushDay(ctx, d, true)
+		if err == nil {
+			err = l.flushDay(ctx, d)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

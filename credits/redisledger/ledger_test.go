@@ -33,6 +33,16 @@ func newLedger(t testing.TB, rdb redis.UniversalClient, prefix string, mod func(
 	}
 	l, err := redisledger.New(rdb, o)
 	must(t, err)
+	// Every ledger is closed when its test ends, so that no flusher
+	// outlives it; Close is harmless after an explicit one. Registered
+	// after the client's cleanup, it runs before the client closes.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := l.Close(ctx); err != nil {
+			t.Logf("closing the ledger at the end of the test: %v", err)
+		}
+	})
 	return l
 }
 
@@ -55,6 +65,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"negative local share", rdb, redisledger.Options{OrgKey: "o", LocalShare: -1}, "LocalShare"},
 		{"negative chunk", rdb, redisledger.Options{OrgKey: "o", Chunk: -1}, "Chunk"},
 		{"negative retention", rdb, redisledger.Options{OrgKey: "o", Retention: -time.Hour}, "Retention"},
+		{"settle delay outlasting the lease", rdb, redisledger.Options{OrgKey: "o", Lease: 2 * time.Second, CallTimeout: time.Second, SettleDelay: time.Second}, "SettleDelay"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,9 +75,11 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := redisledger.New(rdb, redisledger.Options{OrgKey: "o", Lease: 2 * time.Second, CallTimeout: time.Second}); err != nil {
+	l, err := redisledger.New(rdb, redisledger.Options{OrgKey: "o", Lease: 2 * time.Second, CallTimeout: time.Second})
+	if err != nil {
 		t.Fatalf("valid options: %v", err)
 	}
+	must(t, l.Close(context.Background())) // nothing to write: no round trip
 }
 
 // TestSemantics walks one day through the contract of credits.Ledger.

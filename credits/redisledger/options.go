@@ -18,7 +18,13 @@ const (
 	DefaultRetention     = 6 * time.Hour
 	DefaultOpTimeout     = 2 * time.Second
 	DefaultRetryInterval = time.Second
+	DefaultSettleDelay   = 20 * time.Millisecond
 )
+
+// SettleSync, as Options.SettleDelay, makes Settle and Release write to
+// Redis before they return (one round trip each), as before deferred
+// settlement existed. Any negative SettleDelay means the same.
+const SettleSync time.Duration = -1
 
 // Errors of this package. Every error that says the ledger could not decide
 // also matches credits.ErrLedgerUnavailable with errors.Is.
@@ -86,6 +92,26 @@ type Options struct {
 	// Redis when the next chunk is taken, at the end of its day, and on Close.
 	Chunk int64
 
+	// SettleDelay is how long Settle and Release of a hold reserved in Redis
+	// (Chunk zero, or a call larger than a chunk) may wait before they reach
+	// Redis. Within it they only record the hold's end locally and return at
+	// once; the next round trip this process makes for the same day (usually
+	// the next Reserve) carries them, and a flusher owned by the Ledger
+	// writes them when no round trip comes within SettleDelay. Until then
+	// the hold stays held in Redis, which only makes other processes more
+	// conservative; Snapshot and Close write them first. A settlement that
+	// costs more than its hold, and every settlement after Close, is written
+	// at once. DefaultSettleDelay when zero (or half of Lease minus
+	// CallTimeout, if that is shorter); SettleSync (any negative value)
+	// writes each Settle and Release synchronously. It must be below Lease
+	// minus CallTimeout, so that a deferred settlement lands before its hold's
+	// lease could expire.
+	//
+	// A process that dies loses the settlements it had not written: their
+	// holds come back when their leases expire, and their spend reaches the
+	// ledger only through the remaining credits other calls learn from Desk.
+	SettleDelay time.Duration
+
 	// OnOutage is called once when Redis becomes unreachable, with the error.
 	OnOutage func(err error)
 	// OnRecover is called once when Redis is reachable again, with how long
@@ -133,6 +159,16 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Lease < time.Millisecond {
 		return o, fmt.Errorf("redisledger: Options.Lease %v is below Redis's millisecond resolution: %w", o.Lease, credits.ErrInvalidConfig)
+	}
+	switch {
+	case o.SettleDelay == 0:
+		// Never so long that a short lease could expire first.
+		o.SettleDelay = min(DefaultSettleDelay, (o.Lease-o.CallTimeout)/2)
+	case o.SettleDelay < 0:
+		o.SettleDelay = SettleSync
+	}
+	if o.SettleDelay > 0 && o.SettleDelay >= o.Lease-o.CallTimeout {
+		return o, fmt.Errorf("redisledger: Options.SettleDelay %v is not below Lease %v minus CallTimeout %v: a deferred settlement could land after its hold's lease expired; lower SettleDelay or raise Lease: %w", o.SettleDelay, o.Lease, o.CallTimeout, credits.ErrInvalidConfig)
 	}
 	if o.LocalShare < 0 {
 		return o, fmt.Errorf("redisledger: Options.LocalShare is negative (%d): %w", o.LocalShare, credits.ErrInvalidConfig)

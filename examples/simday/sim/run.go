@@ -136,6 +136,9 @@ func (r *run) externals(ctx context.Context, srv *desktest.Server) {
 		if !sleep(ctx, r.clock, b.at.Sub(r.clock.Now())) {
 			return
 		}
+		if !r.clock.Now().Before(r.reset) {
+			return // a late timer: the burst would fall in the next day
+		}
 		r.externalSpent.Add(srv.SpendExternalUpTo(b.credits))
 	}
 }
