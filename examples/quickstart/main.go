@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"strconv"
@@ -25,16 +26,16 @@ import (
 
 func main() {
 	log.SetFlags(0)
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatalf("quickstart: %v", err)
 	}
 }
 
-func run() error {
+func run(out io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	cfg, cleanup, err := config()
+	cfg, cleanup, err := config(out)
 	if err != nil {
 		return err
 	}
@@ -43,38 +44,38 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("plan: %v\n\n", cfg.Plan)
+	fmt.Fprintf(out, "plan: %v\n\n", cfg.Plan)
 
 	tickets, resp, err := c.Tickets.List(ctx, &desk.TicketListOptions{ListOptions: desk.ListOptions{Limit: 5}})
 	if err != nil {
 		return fmt.Errorf("listing tickets: %w", err)
 	}
-	report("GET /tickets?limit=5", resp)
+	report(out, "GET /tickets?limit=5", resp)
 	for _, t := range tickets {
-		fmt.Printf("  #%-6s %-10s %s\n", t.TicketNumber, t.Status, t.Subject)
+		fmt.Fprintf(out, "  #%-6s %-10s %s\n", t.TicketNumber, t.Status, t.Subject)
 	}
 	for _, t := range tickets[:min(3, len(tickets))] {
 		full, resp, err := c.Tickets.Get(ctx, t.ID)
 		if err != nil {
 			return fmt.Errorf("reading ticket %s: %w", t.ID, err)
 		}
-		report("GET /tickets/"+full.ID, resp)
+		report(out, "GET /tickets/"+full.ID, resp)
 	}
 	_, resp, err = c.Tickets.List(ctx, &desk.TicketListOptions{ListOptions: desk.ListOptions{From: 2500, Limit: 5}})
 	switch {
 	case err == nil:
-		report("GET /tickets?from=2500&limit=5 (a deep page costs more)", resp)
+		report(out, "GET /tickets?from=2500&limit=5 (a deep page costs more)", resp)
 	case errors.Is(err, credits.ErrBudgetExhausted):
-		fmt.Println("the budget refused a deep page before sending it:", err)
+		fmt.Fprintln(out, "the budget refused a deep page before sending it:", err)
 	default:
 		return fmt.Errorf("listing a deep page: %w", err)
 	}
-	fmt.Println()
-	fmt.Println(c.Governor().Usage())
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, c.Usage())
 	return nil
 }
 
-func report(call string, resp *desk.Response) {
+func report(out io.Writer, call string, resp *desk.Response) {
 	cr := resp.Credits
 	weight, remaining := "?", "?"
 	if cr.HasWeight {
@@ -83,16 +84,16 @@ func report(call string, resp *desk.Response) {
 	if cr.HasRemaining {
 		remaining = strconv.FormatInt(cr.Remaining, 10)
 	}
-	fmt.Printf("%-58s estimated %3d, cost %3s credits, %s left today\n", call, cr.Estimate, weight, remaining)
+	fmt.Fprintf(out, "%-58s estimated %3d, cost %3s credits, %s left today\n", call, cr.Estimate, weight, remaining)
 }
 
 // config returns a configuration for the real Desk when the environment
 // names an org, and for an in-process fake Desk otherwise.
-func config() (desk.Config, func(), error) {
+func config(out io.Writer) (desk.Config, func(), error) {
 	orgID := os.Getenv("ZOHODESK_ORG_ID")
 	if orgID == "" {
 		srv := desktest.NewServer(desktest.Options{})
-		fmt.Println("no ZOHODESK_ORG_ID: running against the fake Desk server at", srv.URL())
+		fmt.Fprintln(out, "no ZOHODESK_ORG_ID: running against the fake Desk server at", srv.URL())
 		return srv.ClientConfig(), srv.Close, nil
 	}
 	dc, err := desk.ParseDataCenter(envOr("ZOHODESK_DC", "US"))
