@@ -89,10 +89,6 @@ type AccountListOptions struct {
 
 var accountSorts = []string{"accountName", "createdTime", "modifiedTime"}
 
-type accountList struct {
-	Data []Account `json:"data"`
-}
-
 // List returns one page of accounts.
 //
 // Desk API: GET /api/v1/accounts
@@ -115,9 +111,7 @@ func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	var out accountList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/accounts", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Account](ctx, s.client, request{method: http.MethodGet, path: "/accounts", query: q})
 }
 
 // All iterates over every account matching opts (see [IterationStopped]).
@@ -140,12 +134,7 @@ func (s *AccountsService) Get(ctx context.Context, id string) (*Account, *Respon
 	if err := validateID("account", id); err != nil {
 		return nil, nil, err
 	}
-	a := new(Account)
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/accounts/" + id}, a)
-	if err != nil {
-		return nil, resp, err
-	}
-	return a, resp, nil
+	return callOne[Account](ctx, s.client, request{method: http.MethodGet, path: "/accounts/" + id})
 }
 
 // Create creates an account; Desk requires AccountName.
@@ -155,12 +144,7 @@ func (s *AccountsService) Create(ctx context.Context, in *AccountInput) (*Accoun
 	if in == nil || strings.TrimSpace(in.AccountName) == "" {
 		return nil, nil, fmt.Errorf("desk: Accounts.Create: AccountName is required: %w", ErrInvalidOptions)
 	}
-	a := new(Account)
-	resp, err := s.client.call(ctx, request{method: http.MethodPost, path: "/accounts", body: in}, a)
-	if err != nil {
-		return nil, resp, err
-	}
-	return a, resp, nil
+	return callOne[Account](ctx, s.client, request{method: http.MethodPost, path: "/accounts", body: in})
 }
 
 // Update changes the fields of in that are set and returns the account.
@@ -173,10 +157,5 @@ func (s *AccountsService) Update(ctx context.Context, id string, in *AccountInpu
 	if in == nil {
 		return nil, nil, fmt.Errorf("desk: Accounts.Update: the update is nil: %w", ErrInvalidOptions)
 	}
-	a := new(Account)
-	resp, err := s.client.call(ctx, request{method: http.MethodPatch, path: "/accounts/" + id, body: in}, a)
-	if err != nil {
-		return nil, resp, err
-	}
-	return a, resp, nil
+	return callOne[Account](ctx, s.client, request{method: http.MethodPatch, path: "/accounts/" + id, body: in})
 }

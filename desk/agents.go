@@ -70,10 +70,6 @@ var (
 	agentIncludes = []string{"profile", "role", "associatedDepartments", "associatedChatDepartments"}
 )
 
-type agentList struct {
-	Data []Agent `json:"data"`
-}
-
 // List returns one page of agents.
 //
 // Desk API: GET /api/v1/agents
@@ -99,9 +95,7 @@ func (s *AgentsService) List(ctx context.Context, opts *AgentListOptions) ([]Age
 	if err != nil {
 		return nil, nil, err
 	}
-	var out agentList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/agents", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Agent](ctx, s.client, request{method: http.MethodGet, path: "/agents", query: q})
 }
 
 // All iterates over every agent matching opts (see [IterationStopped]).
@@ -124,10 +118,5 @@ func (s *AgentsService) Get(ctx context.Context, id string) (*Agent, *Response, 
 	if err := validateID("agent", id); err != nil {
 		return nil, nil, err
 	}
-	a := new(Agent)
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/agents/" + id}, a)
-	if err != nil {
-		return nil, resp, err
-	}
-	return a, resp, nil
+	return callOne[Agent](ctx, s.client, request{method: http.MethodGet, path: "/agents/" + id})
 }

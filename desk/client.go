@@ -326,6 +326,26 @@ func (c *Client) call(ctx context.Context, r request, out any) (*Response, error
 	return out2, nil
 }
 
+// callOne sends r and decodes its answer, one record.
+func callOne[T any](ctx context.Context, c *Client, r request) (*T, *Response, error) {
+	v := new(T)
+	resp, err := c.call(ctx, r, v)
+	if err != nil {
+		return nil, resp, err
+	}
+	return v, resp, nil
+}
+
+// callList sends r and returns the records of Desk's list envelope
+// {"data": [...]}; an empty page (HTTP 204) gives none.
+func callList[T any](ctx context.Context, c *Client, r request) ([]T, *Response, error) {
+	var page struct {
+		Data []T `json:"data"`
+	}
+	resp, err := c.call(ctx, r, &page)
+	return page.Data, resp, err
+}
+
 func (c *Client) newHTTPRequest(ctx context.Context, st *callState, rawURL string, payload []byte) (*http.Request, error) {
 	var body io.Reader
 	if payload != nil {

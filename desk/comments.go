@@ -79,10 +79,6 @@ var (
 	commentIncludes = []string{"mentions"}
 )
 
-type commentList struct {
-	Data []Comment `json:"data"`
-}
-
 // List returns one page of a ticket's comments.
 //
 // Desk API: GET /api/v1/tickets/{ticketId}/comments
@@ -106,9 +102,7 @@ func (s *CommentsService) List(ctx context.Context, ticketID string, opts *Comme
 	if err != nil {
 		return nil, nil, err
 	}
-	var out commentList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/comments", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Comment](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/comments", query: q})
 }
 
 // All iterates over every comment of a ticket (see [IterationStopped]).
@@ -156,12 +150,7 @@ func (s *CommentsService) Create(ctx context.Context, ticketID string, in *Comme
 	if err := in.validate("Create"); err != nil {
 		return nil, nil, err
 	}
-	c := new(Comment)
-	resp, err := s.client.call(ctx, request{method: http.MethodPost, path: "/tickets/" + ticketID + "/comments", body: in}, c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return c, resp, nil
+	return callOne[Comment](ctx, s.client, request{method: http.MethodPost, path: "/tickets/" + ticketID + "/comments", body: in})
 }
 
 // Update replaces a comment's content.
@@ -177,12 +166,7 @@ func (s *CommentsService) Update(ctx context.Context, ticketID, commentID string
 	if err := in.validate("Update"); err != nil {
 		return nil, nil, err
 	}
-	c := new(Comment)
-	resp, err := s.client.call(ctx, request{method: http.MethodPatch, path: "/tickets/" + ticketID + "/comments/" + commentID, body: in}, c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return c, resp, nil
+	return callOne[Comment](ctx, s.client, request{method: http.MethodPatch, path: "/tickets/" + ticketID + "/comments/" + commentID, body: in})
 }
 
 // Delete deletes a comment. Desk answers 204 on success.

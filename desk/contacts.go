@@ -129,10 +129,6 @@ var (
 	contactIncludes = []string{"accounts"}
 )
 
-type contactList struct {
-	Data []Contact `json:"data"`
-}
-
 // List returns one page of contacts.
 //
 // Desk API: GET /api/v1/contacts
@@ -158,9 +154,7 @@ func (s *ContactsService) List(ctx context.Context, opts *ContactListOptions) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	var out contactList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/contacts", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Contact](ctx, s.client, request{method: http.MethodGet, path: "/contacts", query: q})
 }
 
 // All iterates over every contact matching opts (see [IterationStopped]).
@@ -183,12 +177,7 @@ func (s *ContactsService) Get(ctx context.Context, id string) (*Contact, *Respon
 	if err := validateID("contact", id); err != nil {
 		return nil, nil, err
 	}
-	c := new(Contact)
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/contacts/" + id}, c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return c, resp, nil
+	return callOne[Contact](ctx, s.client, request{method: http.MethodGet, path: "/contacts/" + id})
 }
 
 // Create creates a contact; Desk requires LastName.
@@ -198,12 +187,7 @@ func (s *ContactsService) Create(ctx context.Context, in *ContactInput) (*Contac
 	if in == nil || strings.TrimSpace(in.LastName) == "" {
 		return nil, nil, fmt.Errorf("desk: Contacts.Create: LastName is required: %w", ErrInvalidOptions)
 	}
-	c := new(Contact)
-	resp, err := s.client.call(ctx, request{method: http.MethodPost, path: "/contacts", body: in}, c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return c, resp, nil
+	return callOne[Contact](ctx, s.client, request{method: http.MethodPost, path: "/contacts", body: in})
 }
 
 // Update changes the fields of in that are set and returns the contact.
@@ -216,12 +200,7 @@ func (s *ContactsService) Update(ctx context.Context, id string, in *ContactInpu
 	if in == nil {
 		return nil, nil, fmt.Errorf("desk: Contacts.Update: the update is nil: %w", ErrInvalidOptions)
 	}
-	c := new(Contact)
-	resp, err := s.client.call(ctx, request{method: http.MethodPatch, path: "/contacts/" + id, body: in}, c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return c, resp, nil
+	return callOne[Contact](ctx, s.client, request{method: http.MethodPatch, path: "/contacts/" + id, body: in})
 }
 
 // ContactTicketsOptions filter GET /contacts/{contactId}/tickets.
@@ -271,9 +250,7 @@ func (s *ContactsService) Tickets(ctx context.Context, contactID string, opts *C
 	if err != nil {
 		return nil, nil, err
 	}
-	var out ticketList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/contacts/" + contactID + "/tickets", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Ticket](ctx, s.client, request{method: http.MethodGet, path: "/contacts/" + contactID + "/tickets", query: q})
 }
 
 // AllTickets iterates over every ticket of a contact (see

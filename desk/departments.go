@@ -47,10 +47,6 @@ type DepartmentListOptions struct {
 	SearchStr string `url:"searchStr,omitempty"`
 }
 
-type departmentList struct {
-	Data []Department `json:"data"`
-}
-
 // List returns one page of departments.
 //
 // Desk API: GET /api/v1/departments
@@ -65,9 +61,7 @@ func (s *DepartmentsService) List(ctx context.Context, opts *DepartmentListOptio
 	if err != nil {
 		return nil, nil, err
 	}
-	var out departmentList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/departments", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Department](ctx, s.client, request{method: http.MethodGet, path: "/departments", query: q})
 }
 
 // All iterates over every department matching opts (see
@@ -91,10 +85,5 @@ func (s *DepartmentsService) Get(ctx context.Context, id string) (*Department, *
 	if err := validateID("department", id); err != nil {
 		return nil, nil, err
 	}
-	d := new(Department)
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/departments/" + id}, d)
-	if err != nil {
-		return nil, resp, err
-	}
-	return d, resp, nil
+	return callOne[Department](ctx, s.client, request{method: http.MethodGet, path: "/departments/" + id})
 }

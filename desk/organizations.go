@@ -57,19 +57,13 @@ func (o *Organization) UnmarshalJSON(b []byte) error {
 	return organizationCodec.decode(b, reflect.ValueOf(o).Elem())
 }
 
-type organizationList struct {
-	Data []Organization `json:"data"`
-}
-
 // List returns the organizations the token's user belongs to. It is the one
 // call sent without the orgId header, so it works before the org ID is
 // known (Config.OrgID must still be set to a number; any will do).
 //
 // Desk API: GET /api/v1/organizations
 func (s *OrganizationsService) List(ctx context.Context) ([]Organization, *Response, error) {
-	var out organizationList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/organizations", noOrg: true}, &out)
-	return out.Data, resp, err
+	return callList[Organization](ctx, s.client, request{method: http.MethodGet, path: "/organizations", noOrg: true})
 }
 
 // OrganizationGetOptions are the options of GET /organizations/{id}.
@@ -92,10 +86,5 @@ func (s *OrganizationsService) Get(ctx context.Context, id string, opts *Organiz
 			return nil, nil, err
 		}
 	}
-	o := new(Organization)
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/organizations/" + id, query: q}, o)
-	if err != nil {
-		return nil, resp, err
-	}
-	return o, resp, nil
+	return callOne[Organization](ctx, s.client, request{method: http.MethodGet, path: "/organizations/" + id, query: q})
 }

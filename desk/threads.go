@@ -99,10 +99,6 @@ type ThreadListOptions struct {
 	ListOptions
 }
 
-type threadList struct {
-	Data []Thread `json:"data"`
-}
-
 // List returns one page of a ticket's threads.
 //
 // Desk API: GET /api/v1/tickets/{ticketId}/threads
@@ -120,9 +116,7 @@ func (s *ThreadsService) List(ctx context.Context, ticketID string, opts *Thread
 	if err != nil {
 		return nil, nil, err
 	}
-	var out threadList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/threads", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Thread](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/threads", query: q})
 }
 
 // All iterates over every thread of a ticket (see [IterationStopped]).
@@ -148,12 +142,7 @@ func (s *ThreadsService) Get(ctx context.Context, ticketID, threadID string) (*T
 	if err := validateID("thread", threadID); err != nil {
 		return nil, nil, err
 	}
-	t := new(Thread)
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/threads/" + threadID}, t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return t, resp, nil
+	return callOne[Thread](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/threads/" + threadID})
 }
 
 // Reply is the body of POST /tickets/{ticketId}/sendReply.
@@ -193,10 +182,5 @@ func (s *ThreadsService) SendReply(ctx context.Context, ticketID string, r *Repl
 	if err := validateIDs("Reply.AttachmentIDs", r.AttachmentIDs, 0); err != nil {
 		return nil, nil, err
 	}
-	t := new(Thread)
-	resp, err := s.client.call(ctx, request{method: http.MethodPost, path: "/tickets/" + ticketID + "/sendReply", body: r}, t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return t, resp, nil
+	return callOne[Thread](ctx, s.client, request{method: http.MethodPost, path: "/tickets/" + ticketID + "/sendReply", body: r})
 }

@@ -355,10 +355,6 @@ func (o *TicketListOptions) validate() error {
 	return nil
 }
 
-type ticketList struct {
-	Data []Ticket `json:"data"`
-}
-
 // List returns one page of tickets. An empty page (HTTP 204) is a nil slice
 // and no error.
 //
@@ -374,9 +370,7 @@ func (s *TicketsService) List(ctx context.Context, opts *TicketListOptions) ([]T
 	if err != nil {
 		return nil, nil, err
 	}
-	var out ticketList
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/tickets", query: q}, &out)
-	return out.Data, resp, err
+	return callList[Ticket](ctx, s.client, request{method: http.MethodGet, path: "/tickets", query: q})
 }
 
 // All iterates over every ticket matching opts, from opts.From on, one page
@@ -410,12 +404,7 @@ func (s *TicketsService) Get(ctx context.Context, id string, include ...string) 
 	if len(include) > 0 {
 		q = url.Values{"include": {strings.Join(include, ",")}}
 	}
-	t := new(Ticket)
-	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/tickets/" + id, query: q}, t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return t, resp, nil
+	return callOne[Ticket](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + id, query: q})
 }
 
 // TicketInput is the body of a ticket create or update. Zero values are
@@ -467,12 +456,7 @@ func (s *TicketsService) Create(ctx context.Context, in *TicketInput) (*Ticket, 
 	if err := validateTicketInputIDs(in); err != nil {
 		return nil, nil, err
 	}
-	t := new(Ticket)
-	resp, err := s.client.call(ctx, request{method: http.MethodPost, path: "/tickets", body: in}, t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return t, resp, nil
+	return callOne[Ticket](ctx, s.client, request{method: http.MethodPost, path: "/tickets", body: in})
 }
 
 // Update changes the fields of in that are set and returns the ticket.
@@ -488,12 +472,7 @@ func (s *TicketsService) Update(ctx context.Context, id string, in *TicketInput)
 	if err := validateTicketInputIDs(in); err != nil {
 		return nil, nil, err
 	}
-	t := new(Ticket)
-	resp, err := s.client.call(ctx, request{method: http.MethodPatch, path: "/tickets/" + id, body: in}, t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return t, resp, nil
+	return callOne[Ticket](ctx, s.client, request{method: http.MethodPatch, path: "/tickets/" + id, body: in})
 }
 
 func validateTicketInputIDs(in *TicketInput) error {
