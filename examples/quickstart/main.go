@@ -22,6 +22,7 @@ import (
 	"github.com/go-zohodesk/zohodesk/credits"
 	"github.com/go-zohodesk/zohodesk/desk"
 	"github.com/go-zohodesk/zohodesk/desk/desktest"
+	"github.com/go-zohodesk/zohodesk/internal/exampleenv"
 )
 
 func main() {
@@ -90,40 +91,14 @@ func report(out io.Writer, call string, resp *desk.Response) {
 // config returns a configuration for the real Desk when the environment
 // names an org, and for an in-process fake Desk otherwise.
 func config(out io.Writer) (desk.Config, func(), error) {
-	orgID := os.Getenv("ZOHODESK_ORG_ID")
-	if orgID == "" {
+	org, ok, err := exampleenv.RealOrg()
+	if err != nil {
+		return desk.Config{}, nil, err
+	}
+	if !ok {
 		srv := desktest.NewServer(desktest.Options{})
 		fmt.Fprintln(out, "no ZOHODESK_ORG_ID: running against the fake Desk server at", srv.URL())
 		return srv.ClientConfig(), srv.Close, nil
 	}
-	dc, err := desk.ParseDataCenter(envOr("ZOHODESK_DC", "US"))
-	if err != nil {
-		return desk.Config{}, nil, err
-	}
-	edition, err := credits.ParseEdition(envOr("ZOHODESK_EDITION", "professional"))
-	if err != nil {
-		return desk.Config{}, nil, err
-	}
-	agents, err := strconv.Atoi(envOr("ZOHODESK_AGENTS", "10"))
-	if err != nil {
-		return desk.Config{}, nil, fmt.Errorf("ZOHODESK_AGENTS=%q is not a number", os.Getenv("ZOHODESK_AGENTS"))
-	}
-	for _, name := range []string{"ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN"} {
-		if os.Getenv(name) == "" {
-			return desk.Config{}, nil, fmt.Errorf("ZOHODESK_ORG_ID is set but %s is not: set all of ZOHODESK_ORG_ID, ZOHODESK_DC, ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_REFRESH_TOKEN, or none to use the fake server", name)
-		}
-	}
-	return desk.Config{
-		DataCenter:  dc,
-		OrgID:       orgID,
-		TokenSource: desk.RefreshToken(dc, os.Getenv("ZOHO_CLIENT_ID"), os.Getenv("ZOHO_CLIENT_SECRET"), os.Getenv("ZOHO_REFRESH_TOKEN")),
-		Plan:        credits.Plan{Edition: edition, Agents: agents},
-	}, func() {}, nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
+	return org, func() {}, nil
 }
