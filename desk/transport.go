@@ -53,6 +53,8 @@ type meteredTransport struct {
 	client *Client
 }
 
+var _ http.RoundTripper = (*meteredTransport)(nil)
+
 func (t *meteredTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	st, _ := ctx.Value(callStateKey{}).(*callState)
