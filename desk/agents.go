@@ -53,21 +53,22 @@ func (a *Agent) UnmarshalJSON(b []byte) error { return agentCodec.decode(b, refl
 // AgentListOptions filter GET /agents.
 type AgentListOptions struct {
 	ListOptions
-	// Status is "ACTIVE" or "DISABLED".
+	// Status is "ACTIVE", "DISABLED", "DELETED" or "IMPORTED".
 	Status string `url:"status,omitempty"`
 	// IsConfirmed keeps agents who accepted their invitation when true.
 	IsConfirmed bool `url:"isConfirmed,omitempty"`
 	// SearchStr matches names and email addresses.
 	SearchStr     string   `url:"searchStr,omitempty"`
 	DepartmentIDs []string `url:"departmentIds,comma,omitempty"`
-	// Include adds related data: "profile", "role", "associatedDepartments",
-	// "associatedChatDepartments".
+	// Include adds related data: "profile", "role". (The department
+	// associations are only available from Get.)
 	Include []string `url:"include,comma,omitempty"`
 }
 
 var (
-	agentStatuses = []string{"ACTIVE", "DISABLED"}
-	agentIncludes = []string{"profile", "role", "associatedDepartments", "associatedChatDepartments"}
+	agentStatuses    = []string{"ACTIVE", "DISABLED", "DELETED", "IMPORTED"}
+	agentIncludes    = []string{"profile", "role"}
+	agentGetIncludes = []string{"profile", "role", "associatedDepartments", "associatedChatDepartments", "verifiedEmails"}
 )
 
 // List returns one page of agents.
@@ -111,12 +112,17 @@ func (s *AgentsService) All(ctx context.Context, opts *AgentListOptions) iter.Se
 	})
 }
 
-// Get returns the agent with the given ID.
+// Get returns the agent with the given ID. include adds related data:
+// "profile", "role", "associatedDepartments", "associatedChatDepartments",
+// "verifiedEmails".
 //
 // Desk API: GET /api/v1/agents/{agentId}
-func (s *AgentsService) Get(ctx context.Context, id string) (*Agent, *Response, error) {
+func (s *AgentsService) Get(ctx context.Context, id string, include ...string) (*Agent, *Response, error) {
 	if err := validateID("agent", id); err != nil {
 		return nil, nil, err
 	}
-	return callOne[Agent](ctx, s.client, request{method: http.MethodGet, path: "/agents/" + id})
+	if err := oneOfEach("Agents.Get include", include, agentGetIncludes); err != nil {
+		return nil, nil, err
+	}
+	return callOne[Agent](ctx, s.client, request{method: http.MethodGet, path: "/agents/" + id, query: includeQuery(include)})
 }

@@ -115,8 +115,9 @@ type ContactListOptions struct {
 	ListOptions
 	// ViewID lists the contacts of a view.
 	ViewID string `url:"viewId,omitempty"`
-	// SortBy is "firstName", "lastName", "createdTime" or "modifiedTime"
-	// (ascending; a "-" prefix sorts descending).
+	// SortBy is "firstName", "lastName", "phone", "email", "account",
+	// "createdTime" or "modifiedTime" (ascending; a "-" prefix sorts
+	// descending).
 	SortBy string `url:"sortBy,omitempty"`
 	// Include adds related records: "accounts".
 	Include []string `url:"include,comma,omitempty"`
@@ -125,7 +126,7 @@ type ContactListOptions struct {
 }
 
 var (
-	contactSorts    = []string{"firstName", "lastName", "createdTime", "modifiedTime"}
+	contactSorts    = []string{"firstName", "lastName", "phone", "email", "account", "createdTime", "modifiedTime"}
 	contactIncludes = []string{"accounts"}
 )
 

@@ -163,7 +163,7 @@ func TestEndpoints(t *testing.T) {
 		{name: "Threads.List", method: "GET", path: "/tickets/1892000000042034/threads", status: 200, fixture: "threads.json",
 			query: url.Values{"limit": {"10"}},
 			call: func(c *Client) (*Response, error) {
-				th, resp, err := c.Threads.List(ctx, "1892000000042034", &ThreadListOptions{ListOptions{Limit: 10}})
+				th, resp, err := c.Threads.List(ctx, "1892000000042034", &ThreadListOptions{ListOptions: ListOptions{Limit: 10}})
 				if err == nil && (len(th) != 2 || th[0].Author.Type != "AGENT" || th[0].AttachmentCount != 4 || th[0].CreatedTime.IsZero()) {
 					t.Errorf("threads decoded wrong: %+v", th)
 				}
@@ -441,10 +441,34 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, _, err := c.Tickets.List(ctx, &TicketListOptions{ReceivedInDays: 7})
 			return err
 		}, "15, 30, 90"},
+		{"ticket search from 1000", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{ListOptions: ListOptions{From: 1000}})
+			return err
+		}, "at most from 999"},
 		{"search from 5000", func(c *Client) error {
-			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{ListOptions: ListOptions{From: 5000}})
+			_, _, _, err := c.Search.Search(ctx, &SearchOptions{SearchStr: "printer", ListOptions: ListOptions{From: 5000}})
 			return err
 		}, "at most from 4999"},
+		{"short search tag", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{Tag: "ab"})
+			return err
+		}, "at least 3"},
+		{"thread sortBy", func(c *Client) error {
+			_, _, err := c.Threads.List(ctx, "1", &ThreadListOptions{SortBy: "createdTime"})
+			return err
+		}, "sendDateTime"},
+		{"thread include", func(c *Client) error {
+			_, _, err := c.Threads.Get(ctx, "1", "2", "source")
+			return err
+		}, "not one of"},
+		{"agent list include", func(c *Client) error {
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{Include: []string{"associatedDepartments"}})
+			return err
+		}, "not one of"},
+		{"agent get include", func(c *Client) error {
+			_, _, err := c.Agents.Get(ctx, "1", "everything")
+			return err
+		}, "not one of"},
 		{"inverted time range", func(c *Client) error {
 			now := time.Now()
 			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{ModifiedTimeRange: &TimeRange{now, now.Add(-time.Hour)}})

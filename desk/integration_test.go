@@ -767,12 +767,17 @@ func TestIntegrationOptions(t *testing.T) {
 				Priority: []string{"High"}, Channel: []string{"Email"}, Category: "General", AccountName: "Zyl*", ContactName: "Pri*",
 				ProductName: "Desk*", DepartmentID: f.ticket.DepartmentID, AssigneeID: []string{agentID}, ContactID: []string{f.ticket.ContactID},
 				AccountID: []string{"1892000000000003"}, ProductID: []string{"1892000000000004"},
-				CreatedTimeRange: rng, ModifiedTimeRange: rng, DueDateRange: rng, SortBy: "-customerResponseTime",
+				CreatedTimeRange: rng, ModifiedTimeRange: rng, DueDateRange: rng, CustomerResponseTimeRange: rng,
+				Description: "*printer*", Tag: "urgent", SortBy: "-customerResponseTime",
 			})
 			return err
 		}},
 		{"Threads.List", func() error {
-			_, _, err := f.c.Threads.List(ctx, f.ticket.ID, &desk.ThreadListOptions{ListOptions: desk.ListOptions{From: 0, Limit: 100}})
+			_, _, err := f.c.Threads.List(ctx, f.ticket.ID, &desk.ThreadListOptions{ListOptions: desk.ListOptions{From: 0, Limit: 100}, SortBy: "-sendDateTime"})
+			return err
+		}},
+		{"Contacts.List sorted by email", func() error {
+			_, _, err := f.c.Contacts.List(ctx, &desk.ContactListOptions{SortBy: "email"})
 			return err
 		}},
 		{"Comments.List", func() error {
@@ -798,7 +803,11 @@ func TestIntegrationOptions(t *testing.T) {
 		{"Agents.List", func() error {
 			_, _, err := f.c.Agents.List(ctx, &desk.AgentListOptions{ListOptions: desk.ListOptions{Limit: 200}, Status: "ACTIVE", IsConfirmed: true,
 				SearchStr: "a*", DepartmentIDs: []string{f.ticket.DepartmentID},
-				Include: []string{"profile", "role", "associatedDepartments", "associatedChatDepartments"}})
+				Include: []string{"profile", "role"}})
+			return err
+		}},
+		{"Agents.Get", func() error {
+			_, _, err := f.c.Agents.Get(ctx, agentID, "profile", "role", "associatedDepartments", "associatedChatDepartments", "verifiedEmails")
 			return err
 		}},
 		{"Departments.List", func() error {

@@ -56,7 +56,8 @@ func (e *IterationStopped) Error() string {
 func (e *IterationStopped) Unwrap() error { return e.Err }
 
 // ErrSearchWindow ends a search iteration that reached the deepest From Desk
-// allows (4,999): the records past it cannot be fetched. Narrow the search
+// allows (999 for GET /tickets/search, 4,999 for GET /search): the records
+// past it cannot be fetched. Narrow the search
 // (a shorter time range, more filters) and iterate again.
 var ErrSearchWindow = errors.New("desk: search results beyond the deepest from Desk allows cannot be fetched; narrow the search")
 

@@ -73,9 +73,16 @@ type TicketSearchOptions struct {
 	AccountID    []string `url:"accountId,comma,omitempty"`
 	ProductID    []string `url:"productId,comma,omitempty"`
 
-	CreatedTimeRange  *TimeRange `url:"createdTimeRange,omitempty"`
-	ModifiedTimeRange *TimeRange `url:"modifiedTimeRange,omitempty"`
-	DueDateRange      *TimeRange `url:"dueDateRange,omitempty"`
+	CreatedTimeRange          *TimeRange `url:"createdTimeRange,omitempty"`
+	ModifiedTimeRange         *TimeRange `url:"modifiedTimeRange,omitempty"`
+	DueDateRange              *TimeRange `url:"dueDateRange,omitempty"`
+	CustomerResponseTimeRange *TimeRange `url:"customerResponseTimeRange,omitempty"`
+
+	// Description matches the ticket's description (wildcards allowed).
+	Description string `url:"description,omitempty"`
+	// Tag matches a tag of the ticket (at least 3 characters, wildcards
+	// allowed, or ${empty} / ${notempty}).
+	Tag string `url:"tag,omitempty"`
 
 	// SortBy is "relevance", "modifiedTime", "createdTime" or
 	// "customerResponseTime", with a "-" prefix for descending order.
@@ -85,8 +92,11 @@ type TicketSearchOptions struct {
 var ticketSearchSorts = []string{"relevance", "modifiedTime", "createdTime", "customerResponseTime"}
 
 func (o *TicketSearchOptions) validate() error {
-	if err := validateSearchPage(&o.ListOptions); err != nil {
+	if err := validateSearchPage(&o.ListOptions, maxTicketSearchFrom); err != nil {
 		return err
+	}
+	if o.Tag != "" && len([]rune(o.Tag)) < 3 {
+		return fmt.Errorf("desk: TicketSearchOptions.Tag %q: at least 3 characters: %w", o.Tag, ErrInvalidOptions)
 	}
 	if err := validateSort("TicketSearchOptions.SortBy", o.SortBy, ticketSearchSorts); err != nil {
 		return err
@@ -111,15 +121,16 @@ func (o *TicketSearchOptions) validate() error {
 		o.CreatedTimeRange.validate("TicketSearchOptions.CreatedTimeRange"),
 		o.ModifiedTimeRange.validate("TicketSearchOptions.ModifiedTimeRange"),
 		o.DueDateRange.validate("TicketSearchOptions.DueDateRange"),
+		o.CustomerResponseTimeRange.validate("TicketSearchOptions.CustomerResponseTimeRange"),
 	)
 }
 
-func validateSearchPage(o *ListOptions) error {
+func validateSearchPage(o *ListOptions, maxFrom int) error {
 	if err := o.validate(maxSearchLimit); err != nil {
 		return err
 	}
-	if o.From > maxSearchFrom {
-		return fmt.Errorf("desk: search From is %d: Desk searches at most from %d; narrow the search: %w", o.From, maxSearchFrom, ErrInvalidOptions)
+	if o.From > maxFrom {
+		return fmt.Errorf("desk: search From is %d: Desk searches at most from %d; narrow the search: %w", o.From, maxFrom, ErrInvalidOptions)
 	}
 	return nil
 }
@@ -162,7 +173,7 @@ func (s *TicketsService) Search(ctx context.Context, opts *TicketSearchOptions) 
 // Desk API: GET /api/v1/tickets/search (once per page)
 func (s *TicketsService) SearchAll(ctx context.Context, opts *TicketSearchOptions) iter.Seq2[Ticket, error] {
 	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxSearchLimit, maxSearchFrom, func(ctx context.Context, lo ListOptions) ([]Ticket, error) {
+	return paginate(ctx, o.ListOptions, maxSearchLimit, maxTicketSearchFrom, func(ctx context.Context, lo ListOptions) ([]Ticket, error) {
 		o := o
 		o.ListOptions = lo
 		page, _, _, err := s.Search(ctx, &o)
@@ -261,7 +272,7 @@ func (s *SearchService) Search(ctx context.Context, opts *SearchOptions) ([]Sear
 	if opts == nil || strings.TrimSpace(opts.SearchStr) == "" {
 		return nil, 0, nil, fmt.Errorf("desk: Search: SearchOptions.SearchStr is required: %w", ErrInvalidOptions)
 	}
-	if err := validateSearchPage(&opts.ListOptions); err != nil {
+	if err := validateSearchPage(&opts.ListOptions, maxSearchFrom); err != nil {
 		return nil, 0, nil, err
 	}
 	if opts.Module != "" {

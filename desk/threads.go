@@ -97,7 +97,15 @@ func (a *Attachment) UnmarshalJSON(b []byte) error {
 // ThreadListOptions page through GET /tickets/{ticketId}/threads.
 type ThreadListOptions struct {
 	ListOptions
+	// SortBy is "sendDateTime" (ascending) or "-sendDateTime"; Desk's
+	// default when empty is descending.
+	SortBy string `url:"sortBy,omitempty"`
 }
+
+var (
+	threadSorts       = []string{"sendDateTime"}
+	threadGetIncludes = []string{"plainText"}
+)
 
 // List returns one page of a ticket's threads.
 //
@@ -110,6 +118,9 @@ func (s *ThreadsService) List(ctx context.Context, ticketID string, opts *Thread
 		opts = &ThreadListOptions{}
 	}
 	if err := opts.ListOptions.validate(maxThreadLimit); err != nil {
+		return nil, nil, err
+	}
+	if err := validateSort("ThreadListOptions.SortBy", opts.SortBy, threadSorts); err != nil {
 		return nil, nil, err
 	}
 	q, err := encodeQuery(opts)
@@ -132,17 +143,21 @@ func (s *ThreadsService) All(ctx context.Context, ticketID string, opts *ThreadL
 	})
 }
 
-// Get returns one thread of a ticket, with its content.
+// Get returns one thread of a ticket, with its content. include may be
+// "plainText" (the content as plain text too).
 //
 // Desk API: GET /api/v1/tickets/{ticketId}/threads/{threadId}
-func (s *ThreadsService) Get(ctx context.Context, ticketID, threadID string) (*Thread, *Response, error) {
+func (s *ThreadsService) Get(ctx context.Context, ticketID, threadID string, include ...string) (*Thread, *Response, error) {
 	if err := validateID("ticket", ticketID); err != nil {
 		return nil, nil, err
 	}
 	if err := validateID("thread", threadID); err != nil {
 		return nil, nil, err
 	}
-	return callOne[Thread](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/threads/" + threadID})
+	if err := oneOfEach("Threads.Get include", include, threadGetIncludes); err != nil {
+		return nil, nil, err
+	}
+	return callOne[Thread](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + ticketID + "/threads/" + threadID, query: includeQuery(include)})
 }
 
 // Reply is the body of POST /tickets/{ticketId}/sendReply.

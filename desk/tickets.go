@@ -262,9 +262,21 @@ const (
 	maxAgentLimit      = 200
 	maxDepartmentLimit = 200
 	maxSearchLimit     = 100
-	// maxSearchFrom is the deepest from a search accepts.
+	// maxSearchFrom is the deepest from the cross-module search accepts
+	// (design.md; the spec does not cover GET /search).
 	maxSearchFrom = 4999
+	// maxTicketSearchFrom is the deepest from GET /tickets/search accepts:
+	// v1.0/Search.json, searchTickets, gives from a maximum of 999.
+	maxTicketSearchFrom = 999
 )
+
+// includeQuery is the query of a Get with an include list; nil when empty.
+func includeQuery(include []string) url.Values {
+	if len(include) == 0 {
+		return nil
+	}
+	return url.Values{"include": {strings.Join(include, ",")}}
+}
 
 func encodeQuery(opts any) (url.Values, error) {
 	v, err := query.Values(opts)
@@ -400,11 +412,7 @@ func (s *TicketsService) Get(ctx context.Context, id string, include ...string) 
 	if err := oneOfEach("Tickets.Get include", include, ticketGetIncludes); err != nil {
 		return nil, nil, err
 	}
-	var q url.Values
-	if len(include) > 0 {
-		q = url.Values{"include": {strings.Join(include, ",")}}
-	}
-	return callOne[Ticket](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + id, query: q})
+	return callOne[Ticket](ctx, s.client, request{method: http.MethodGet, path: "/tickets/" + id, query: includeQuery(include)})
 }
 
 // TicketInput is the body of a ticket create or update. Zero values are

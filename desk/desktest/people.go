@@ -10,37 +10,21 @@ func listContacts(c *call) *reply {
 	s := c.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	cs := s.data.contacts
-	if sb := c.query.Get("sortBy"); sb != "" {
-		key, desc := strings.CutPrefix(sb, "-")
-		var cmp func(a, b *contact) int
-		switch key {
-		case "createdTime":
-			cmp = func(a, b *contact) int { return a.CreatedTime.time().Compare(b.CreatedTime.time()) }
-		case "modifiedTime":
-			cmp = func(a, b *contact) int { return a.ModifiedTime.time().Compare(b.ModifiedTime.time()) }
-		case "lastName":
-			cmp = func(a, b *contact) int { return strings.Compare(a.LastName, b.LastName) }
-		default:
-			return unprocessable("sortBy", "invalid", "The value must be one of createdTime, modifiedTime, lastName, optionally prefixed with -.")
-		}
-		cs = append([]*contact(nil), cs...)
-		sortSlice(cs, func(a, b *contact) int {
-			if desc {
-				return cmp(b, a)
-			}
-			return cmp(a, b)
-		})
+	cs, ok := sortRecords(s.data.contacts, c.query.Get("sortBy"), contactSortKeys, false)
+	if !ok {
+		return unprocessable("sortBy", "invalid", "The value must be one of firstName, lastName, phone, email, account, createdTime, modifiedTime, optionally prefixed with -.")
 	}
-	lo, hi := pageBounds(c.query, len(cs), defaultLimit)
-	out := make([]contact, 0, hi-lo)
-	for _, ct := range cs[lo:hi] {
-		out = append(out, *ct)
-	}
-	if fields := c.query.Get("fields"); fields != "" && len(out) > 0 {
-		return listReply(projectFields(out, fields))
-	}
-	return listReply(out)
+	return fieldsReply(c.query, page(c.query, cs, value[contact]))
+}
+
+var contactSortKeys = map[string]func(a, b *contact) int{
+	"createdTime":  func(a, b *contact) int { return a.CreatedTime.time().Compare(b.CreatedTime.time()) },
+	"modifiedTime": func(a, b *contact) int { return a.ModifiedTime.time().Compare(b.ModifiedTime.time()) },
+	"lastName":     func(a, b *contact) int { return strings.Compare(a.LastName, b.LastName) },
+	"firstName":    func(a, b *contact) int { return strings.Compare(deref(a.FirstName), deref(b.FirstName)) },
+	"email":        func(a, b *contact) int { return strings.Compare(deref(a.Email), deref(b.Email)) },
+	"phone":        func(a, b *contact) int { return strings.Compare(deref(a.Phone), deref(b.Phone)) },
+	"account":      func(a, b *contact) int { return strings.Compare(deref(a.AccountID), deref(b.AccountID)) },
 }
 
 // getContact is GET /contacts/{id}.
@@ -183,12 +167,7 @@ func contactTickets(c *call) *reply {
 		return unprocessable("sortBy", "invalid", "The value is not a sortable ticket field.")
 	}
 	include := splitList(c.query.Get("include"))
-	lo, hi := pageBounds(c.query, len(ts), defaultLimit)
-	out := make([]ticket, 0, hi-lo)
-	for _, t := range ts[lo:hi] {
-		out = append(out, s.ticketView(t, false, include))
-	}
-	return listReply(out)
+	return listReply(page(c.query, ts, func(t *ticket) ticket { return s.ticketView(t, false, include) }))
 }
 
 // listAccounts is GET /accounts, in creation order.
@@ -196,37 +175,17 @@ func listAccounts(c *call) *reply {
 	s := c.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	as := s.data.accounts
-	if sb := c.query.Get("sortBy"); sb != "" {
-		key, desc := strings.CutPrefix(sb, "-")
-		var cmp func(a, b *account) int
-		switch key {
-		case "createdTime":
-			cmp = func(a, b *account) int { return a.CreatedTime.time().Compare(b.CreatedTime.time()) }
-		case "modifiedTime":
-			cmp = func(a, b *account) int { return a.ModifiedTime.time().Compare(b.ModifiedTime.time()) }
-		case "accountName":
-			cmp = func(a, b *account) int { return strings.Compare(a.AccountName, b.AccountName) }
-		default:
-			return unprocessable("sortBy", "invalid", "The value must be one of createdTime, modifiedTime, accountName, optionally prefixed with -.")
-		}
-		as = append([]*account(nil), as...)
-		sortSlice(as, func(a, b *account) int {
-			if desc {
-				return cmp(b, a)
-			}
-			return cmp(a, b)
-		})
+	as, ok := sortRecords(s.data.accounts, c.query.Get("sortBy"), accountSortKeys, false)
+	if !ok {
+		return unprocessable("sortBy", "invalid", "The value must be one of createdTime, modifiedTime, accountName, optionally prefixed with -.")
 	}
-	lo, hi := pageBounds(c.query, len(as), defaultLimit)
-	out := make([]account, 0, hi-lo)
-	for _, a := range as[lo:hi] {
-		out = append(out, *a)
-	}
-	if fields := c.query.Get("fields"); fields != "" && len(out) > 0 {
-		return listReply(projectFields(out, fields))
-	}
-	return listReply(out)
+	return fieldsReply(c.query, page(c.query, as, value[account]))
+}
+
+var accountSortKeys = map[string]func(a, b *account) int{
+	"createdTime":  func(a, b *account) int { return a.CreatedTime.time().Compare(b.CreatedTime.time()) },
+	"modifiedTime": func(a, b *account) int { return a.ModifiedTime.time().Compare(b.ModifiedTime.time()) },
+	"accountName":  func(a, b *account) int { return strings.Compare(a.AccountName, b.AccountName) },
 }
 
 // getAccount is GET /accounts/{id}.

@@ -2,6 +2,7 @@ package desktest
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -42,8 +43,15 @@ func init() {
 	// includeCustomDomain: v1.0/Organization.json, getOrganization.
 	add("GET", "organizations/{id}", map[string]paramRule{"includeCustomDomain": oneOf("true", "false")}, getOrganization).noOrg = true
 
-	tl := listP(100, "viewId", "assignee", "channel", "status", "sortBy", "fields", "priority")
-	tl["include"] = oneOf("contacts", "products", "departments", "team", "isRead", "assignee")
+	// The parameters below follow v1.0 of the official spec (zoho/zohodesk-oas),
+	// one operation each: getTickets, getTicket, updateTicket, getTicketsByContact
+	// (Ticket.json); getThreads, getThread, sendReply (Thread.json);
+	// getTicketComments (TicketComment.json); getContacts, getContact
+	// (Contact.json); getAgents, getAgent (Agent.json); searchTickets
+	// (Search.json).
+	tl := listP(100, "viewId", "assignee", "channel", "status", "fields", "priority", "filters")
+	tl["sortBy"] = sortField("dueDate", "createdTime", "recentThread")
+	tl["include"] = oneOf("contacts", "products", "departments", "team", "assignee")
 	tl["receivedInDays"] = oneOf("15", "30", "90", "-1")
 	tl["departmentId"] = numericIDs()
 	tl["departmentIds"] = numericIDs()
@@ -54,9 +62,13 @@ func init() {
 		"isSpam": oneOf("true", "false")}, countTickets)
 	sp := listP(100, "subject", "email", "status", "priority", "channel", "assigneeId", "contactId",
 		"accountId", "ticketNumber", "_all", "category", "createdTimeRange", "modifiedTimeRange",
-		"dueDateRange", "customerResponseTimeRange", "sortBy", "id", "contactName", "accountName", "phone",
-		"productId", "productName") // productId, productName: v1.0/Search.json, searchTickets
-	sp["from"] = intRange(0, 4999)
+		"dueDateRange", "customerResponseTimeRange", "id", "contactName", "accountName", "phone",
+		"productId", "productName", "description", "tag")
+	for i := 1; i <= 10; i++ {
+		sp["customField"+strconv.Itoa(i)] = anyValue
+	}
+	sp["sortBy"] = sortField("relevance", "modifiedTime", "createdTime", "customerResponseTime")
+	sp["from"] = intRange(0, 999)
 	sp["departmentId"] = numericIDs()
 	add("GET", "tickets/search", sp, searchTickets)
 	add("POST", "tickets/moveToTrash", map[string]paramRule{}, trashTickets).records = countIDs("ticketIds")
@@ -64,22 +76,28 @@ func init() {
 	add("POST", "closeTickets", map[string]paramRule{}, closeManyTickets).records = countIDs("ids")
 	add("GET", "tickets/{id}", map[string]paramRule{"include": oneOf("contacts", "products", "assignee", "departments", "contract", "isRead", "team", "skills")}, getTicket)
 	add("POST", "tickets", map[string]paramRule{}, createTicket)
-	add("PATCH", "tickets/{id}", map[string]paramRule{}, updateTicket)
+	add("PATCH", "tickets/{id}", map[string]paramRule{"disableClosureNotification": oneOf("true", "false")}, updateTicket)
 
-	add("GET", "tickets/{id}/threads", withRule(listP(200), "sortBy", oneOf("createdTime", "-createdTime")), listThreads)
+	add("GET", "tickets/{id}/threads", withRule(listP(200), "sortBy", sortField("sendDateTime")), listThreads)
 	add("GET", "tickets/{id}/threads/{id}", map[string]paramRule{"include": oneOf("plainText")}, getThread)
-	add("POST", "tickets/{id}/sendReply", map[string]paramRule{}, sendReply)
+	add("POST", "tickets/{id}/sendReply", map[string]paramRule{"isPrivate": oneOf("true", "false"), "sendImmediately": oneOf("true", "false")}, sendReply)
 
-	add("GET", "tickets/{id}/comments", withRule(listP(100, "include"), "sortBy", oneOf("commentedTime", "-commentedTime")), listComments)
+	cl := withRule(listP(100), "sortBy", sortField("commentedTime"))
+	cl["include"] = oneOf("mentions")
+	add("GET", "tickets/{id}/comments", cl, listComments)
 	add("POST", "tickets/{id}/comments", map[string]paramRule{}, createComment)
 	add("PATCH", "tickets/{id}/comments/{id}", map[string]paramRule{}, updateComment)
 	add("DELETE", "tickets/{id}/comments/{id}", map[string]paramRule{}, deleteComment)
 
-	add("GET", "contacts", withRule(listP(100, "viewId", "sortBy", "fields", "include"), "include", oneOf("accounts")), listContacts)
+	cs := withRule(listP(100, "viewId", "fields", "filterId"), "include", oneOf("accounts"))
+	cs["sortBy"] = sortField("firstName", "lastName", "phone", "email", "account", "createdTime", "modifiedTime")
+	add("GET", "contacts", cs, listContacts)
 	add("GET", "contacts/{id}", map[string]paramRule{"include": oneOf("accounts", "owner")}, getContact)
 	add("POST", "contacts", map[string]paramRule{}, createContact)
 	add("PATCH", "contacts/{id}", map[string]paramRule{}, updateContact)
-	ct := withRule(listP(100, "sortBy", "departmentId", "include"), "include", oneOf("products", "departments", "team", "assignee", "isRead"))
+	ct := withRule(listP(100), "include", oneOf("products", "departments", "team", "assignee", "isRead"))
+	ct["sortBy"] = sortField("createdTime", "modifiedTime")
+	ct["departmentId"] = numericIDs()
 	ct["isSpam"] = oneOf("true", "false")
 	add("GET", "contacts/{id}/tickets", ct, contactTickets)
 
@@ -88,8 +106,18 @@ func init() {
 	add("POST", "accounts", map[string]paramRule{}, createAccount)
 	add("PATCH", "accounts/{id}", map[string]paramRule{}, updateAccount)
 
-	add("GET", "agents", withRule(listP(200, "searchStr", "departmentIds", "isConfirmed", "include", "fieldName", "sortBy", "isLightAgent"), "status", oneOf("ACTIVE", "DISABLED")), listAgents)
-	add("GET", "agents/{id}", map[string]paramRule{"include": oneOf("profile", "role", "associatedDepartments", "associatedChatDepartments")}, getAgent)
+	al := withRule(listP(200, "searchStr", "cfSearchStr", "cfFieldName"), "status", oneOf("ACTIVE", "DISABLED", "DELETED", "IMPORTED"))
+	al["include"] = oneOf("profile", "role")
+	al["fieldName"] = oneOf("firstName", "lastName", "emailId", "name")
+	al["sortOrder"] = oneOf("asc", "desc")
+	al["rolePermissionType"] = oneOf("AgentPublic", "AgentPersonal", "AgentTeamPersonal", "Admin", "Custom", "Light", "${NON_LIGHT}")
+	al["isLightAgent"] = oneOf("true", "false")
+	al["isConfirmed"] = oneOf("true", "false")
+	al["departmentIds"] = numericIDs()
+	al["roleIds"] = numericIDs()
+	al["profileIds"] = numericIDs()
+	add("GET", "agents", al, listAgents)
+	add("GET", "agents/{id}", map[string]paramRule{"include": oneOf("profile", "role", "associatedDepartments", "associatedChatDepartments", "verifiedEmails")}, getAgent)
 	add("GET", "departments", listP(200, "isEnabled", "chatStatus", "searchStr"), listDepartments)
 	add("GET", "departments/{id}", map[string]paramRule{}, getDepartment)
 

@@ -48,7 +48,7 @@ func wildMatch(pattern, v string) bool {
 }
 
 // searchTickets is GET /tickets/search: field filters, time ranges
-// ("createdTimeRange=start,end"), full text (_all); from <= 4999.
+// ("createdTimeRange=start,end"), full text (_all); from <= 999.
 func searchTickets(c *call) *reply {
 	q := c.query
 	type rng struct {
@@ -126,11 +126,7 @@ next:
 	if !ok {
 		return unprocessable("sortBy", "invalid", "The value must be relevance, createdTime, modifiedTime, dueDate or customerResponseTime, optionally prefixed with -.")
 	}
-	lo, hi := pageBounds(q, len(hits), defaultLimit)
-	out := make([]ticket, 0, hi-lo)
-	for _, t := range hits[lo:hi] {
-		out = append(out, s.ticketView(t, false, nil))
-	}
+	out := page(q, hits, func(t *ticket) ticket { return s.ticketView(t, false, nil) })
 	return searchReply(out, len(hits))
 }
 

@@ -598,6 +598,19 @@ func oneOf(vals ...string) paramRule {
 
 var anyValue = paramRule{}
 
+// sortField accepts one of fields, optionally prefixed with "-" for
+// descending order (Desk's sortBy convention).
+func sortField(fields ...string) paramRule {
+	return paramRule{check: func(v string) string {
+		for _, f := range fields {
+			if strings.TrimPrefix(v, "-") == f {
+				return ""
+			}
+		}
+		return "The value must be one of " + strings.Join(fields, ", ") + ", with an optional - prefix."
+	}}
+}
+
 func numericIDs() paramRule {
 	return paramRule{check: func(v string) string {
 		for _, p := range strings.Split(v, ",") {

@@ -26,7 +26,7 @@ func threadView(th *thread, detail bool) thread {
 }
 
 // listThreads is GET /tickets/{id}/threads, newest first unless
-// sortBy=createdTime.
+// sortBy=sendDateTime (ascending).
 func listThreads(c *call) *reply {
 	s := c.s
 	s.mu.RLock()
@@ -35,17 +35,8 @@ func listThreads(c *call) *reply {
 	if t == nil {
 		return notFoundURL()
 	}
-	ths := t.threads
-	if c.query.Get("sortBy") != "createdTime" {
-		ths = slices.Clone(ths)
-		slices.Reverse(ths)
-	}
-	lo, hi := pageBounds(c.query, len(ths), defaultLimit)
-	out := make([]thread, 0, hi-lo)
-	for _, th := range ths[lo:hi] {
-		out = append(out, threadView(th, false))
-	}
-	return listReply(out)
+	ths := newestFirst(t.threads, c.query.Get("sortBy") == "sendDateTime")
+	return listReply(page(c.query, ths, func(th *thread) thread { return threadView(th, false) }))
 }
 
 // getThread is GET /tickets/{id}/threads/{threadId}.
@@ -132,17 +123,8 @@ func listComments(c *call) *reply {
 	if t == nil {
 		return notFoundURL()
 	}
-	cs := t.comments
-	if c.query.Get("sortBy") != "commentedTime" {
-		cs = slices.Clone(cs)
-		slices.Reverse(cs)
-	}
-	lo, hi := pageBounds(c.query, len(cs), defaultLimit)
-	out := make([]comment, 0, hi-lo)
-	for _, cm := range cs[lo:hi] {
-		out = append(out, *cm)
-	}
-	return listReply(out)
+	cs := newestFirst(t.comments, c.query.Get("sortBy") == "commentedTime")
+	return listReply(page(c.query, cs, value[comment]))
 }
 
 var commentFields = map[string]fieldSpec{

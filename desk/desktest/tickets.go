@@ -151,27 +151,10 @@ var ticketSortKeys = map[string]func(a, b *ticket) int{
 	},
 }
 
-// sortTickets sorts a copy of ts by sortBy ("-" prefix for descending). It
-// reports false for an unknown key.
+// sortTickets sorts ts by sortBy ("-" prefix for descending), a copy unless
+// copied. It reports false for an unknown key.
 func sortTickets(ts []*ticket, sortBy string, copied bool) ([]*ticket, bool) {
-	if sortBy == "" {
-		return ts, true
-	}
-	key, desc := strings.CutPrefix(sortBy, "-")
-	cmp, ok := ticketSortKeys[key]
-	if !ok {
-		return nil, false
-	}
-	if !copied {
-		ts = append([]*ticket(nil), ts...)
-	}
-	sortSlice(ts, func(a, b *ticket) int {
-		if desc {
-			return cmp(b, a)
-		}
-		return cmp(a, b)
-	})
-	return ts, true
+	return sortRecords(ts, sortBy, ticketSortKeys, copied)
 }
 
 // ticketView is the list (detail false) or detail view of t, with the
@@ -240,15 +223,7 @@ func listTickets(c *call) *reply {
 	if !ok {
 		return unprocessable("sortBy", "invalid", "The value must be one of createdTime, modifiedTime, dueDate, responseDueDate, customerResponseTime, recentThread, ticketNumber, optionally prefixed with -.")
 	}
-	lo, hi := pageBounds(c.query, len(ts), defaultLimit)
-	views := make([]ticket, 0, hi-lo)
-	for _, t := range ts[lo:hi] {
-		views = append(views, s.ticketView(t, false, include))
-	}
-	if fields := c.query.Get("fields"); fields != "" && len(views) > 0 {
-		return listReply(projectFields(views, fields))
-	}
-	return listReply(views)
+	return fieldsReply(c.query, page(c.query, ts, func(t *ticket) ticket { return s.ticketView(t, false, include) }))
 }
 
 // getTicket is GET /tickets/{id}.
