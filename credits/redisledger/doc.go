@@ -28,15 +28,19 @@
 //	<prefix>{<org>}:leases:<day>  sorted set: hold ID -> lease expiry (ms, server clock)
 //	<prefix>{<org>}:stop          the THRESHOLD_EXCEEDED stop, ms since the epoch
 //
-// Day keys expire Options.Retention after the day's reset (the
+// The three day keys are created together by the day's first write, each
+// with a sentinel member "~" so that none vanishes when emptied.
+//
+// Day keys expire together, Options.Retention after the day's reset (the
 // ReserveRequest's Reset; for calls without one, 36 hours after the date's
 // midnight UTC, the latest a calendar day ends anywhere). The stop key
 // expires Retention after the stop ends.
 //
 // # Leases
 //
-// Every hold is a lease. Each script run first reaps up to 64 holds whose
-// lease expired (their credits stop being held; the hold is marked "x"), so
+// Every hold is a lease. Each script run first reaps up to 64 lease entries
+// that expired (the credits of a hold still active stop being held and the
+// hold is marked "x"; an ended hold's entry is just removed), so
 // the credits of a process killed while holding them come back after at most
 // Options.Lease. A late Settle of a reaped hold is still charged, once:
 // updates carry absolute values, so a retried or repeated call changes
@@ -65,16 +69,35 @@
 // *CorruptError (matching ErrCorrupt and credits.ErrLedgerUnavailable) and
 // neither trusted nor overwritten; they are not an outage.
 //
+// # Deferred settlement
+//
+// Settle and Release of a hold reserved in Redis record the hold's end
+// locally and return at once (Options.SettleDelay, 20ms by default). The
+// next round trip for the same day, usually the next Reserve, carries the
+// pending ends; the script applies them before it decides, so a process's
+// own settlements count for its next reservation. A flusher owned by the
+// Ledger (a timer, with no goroutine while idle) writes them when no round
+// trip comes in time; Snapshot writes them first, and Close writes them
+// and stops the flusher. Until written a hold stays held in Redis, which
+// only makes other processes more conservative. A settlement that costs
+// more than its hold is written at once. SettleSync restores one round trip
+// per Settle and Release.
+//
 // # Benchmarks
 //
-// BenchmarkRedisLedger, Redis 7 on the same host, 2 CPUs, go test -bench
-// with RunParallel (GOMAXPROCS goroutines):
+// BenchmarkRedisLedger, Redis 7 on the same 2-CPU virtual machine as the
+// benchmark, go test -bench with RunParallel (GOMAXPROCS goroutines); the
+// ratio is against redis_rate measured in the same run, and the machine is
+// noisy (redis_rate itself ranged from 22 to 42 µs/op between runs):
 //
-//	reserve+settle, no leasing        ~95 µs/decision   2 round trips   0.37x redis_rate
-//	reserve+settle, Chunk=200         ~1.7 µs/decision  0.015 round trips per call  ~21x redis_rate
-//	redis_rate v10 AllowN             ~35 µs/decision   1 round trip
+//	redis_rate v10 AllowN                 22-42 µs/decision   1 Redis call
+//	reserve+settle (deferred, default)    56-75 µs/decision   1.006 Redis calls   0.35-0.50x redis_rate
+//	reserve+settle, SettleSync           106-147 µs/decision  2 Redis calls       0.16-0.26x redis_rate
+//	reserve+settle, Chunk=200            1.5-2.4 µs/decision  0.015 Redis calls   11-24x redis_rate
 //
-// Without leasing a decision is two round trips (reserve, then settle),
-// against redis_rate's one; with leasing a busy process makes about one
+// Deferred settlement halves the round trips, but one decision still costs
+// about 1.5-2x an AllowN: the script runs 8 Redis commands (TIME, two
+// HMGETs, GET, ZRANGEBYSCORE, two HSETs, ZADD; about 20 µs on the server)
+// against GCRA's 3 (about 4 µs). With leasing a busy process makes about one
 // Redis call per 65 API calls.
 package redisledger

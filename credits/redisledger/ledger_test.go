@@ -370,8 +370,9 @@ func TestHelperProcess(t *testing.T) {
 	chunk, _ := strconv.ParseInt(os.Getenv("ZDTEST_CHUNK"), 10, 64)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
+	settleDelay, _ := time.ParseDuration(os.Getenv("ZDTEST_SETTLE_DELAY"))
 	l, err := redisledger.New(rdb, redisledger.Options{OrgKey: "org1", Prefix: prefix, Chunk: chunk,
-		Lease: time.Second, CallTimeout: 200 * time.Millisecond})
+		Lease: time.Second, CallTimeout: 200 * time.Millisecond, SettleDelay: settleDelay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,14 +407,34 @@ func TestHelperProcess(t *testing.T) {
 		}
 		fmt.Printf("HELD %d\n", held)
 		time.Sleep(time.Minute) // until killed
+	case "settle":
+		// Settle every hold at its amount, deferred, and die before the
+		// flusher writes (the test kills this process at once).
+		var holds []credits.Hold
+		var held int64
+		for held+7 <= capacity {
+			res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 7, Limit: capacity})
+			must(t, err)
+			if !res.OK {
+				break
+			}
+			held += 7
+			holds = append(holds, res.Hold)
+		}
+		for _, h := range holds {
+			must(t, l.Settle(ctx, credits.Settlement{Hold: h, Actual: h.Amount}))
+		}
+		fmt.Printf("SETTLED %d\n", held)
+		time.Sleep(time.Minute) // until killed
 	}
 }
 
-func startHelper(t *testing.T, mode, addr, prefix string, capacity, chunk int64) (*exec.Cmd, *bufio.Scanner) {
+func startHelper(t *testing.T, mode, addr, prefix string, capacity, chunk int64, env ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envHelper+"="+mode, envAddr+"="+addr, "ZDTEST_PREFIX="+prefix,
 		"ZDTEST_CAP="+strconv.FormatInt(capacity, 10), "ZDTEST_CHUNK="+strconv.FormatInt(chunk, 10))
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.StdoutPipe()
 	must(t, err)
 	cmd.Stderr = os.Stderr

@@ -17,7 +17,9 @@ const corruptMarker = "ZDLEDGER corrupt:"
 //     call changes nothing twice;
 //  4. learns the organisation's remaining credits, after the updates' spend;
 //  5. optionally reserves a new hold;
-//  6. writes what changed and puts an expiry on keys that have none.
+//  6. writes what changed; the day's first write creates the three day keys
+//     together, each with a sentinel ('~') so that none vanishes when
+//     emptied, and puts the same expiry on all three.
 //
 // KEYS: 1 day hash {spent, held, ext, low}; 2 hold hash id -> state;
 // 3 lease zset id -> expiry (ms); 4 the organisation's stop key (read only).
@@ -26,6 +28,9 @@ const corruptMarker = "ZDLEDGER corrupt:"
 // 4 allotment; 5 reserve id ("" = none); 6 reserve min; 7 reserve max;
 // 8 limit; 9 update count n; then n times: id, cumulative spend, new amount,
 // end (0 keep, 1 settle, 2 release).
+//
+// Ended holds keep their lease entry until reaping removes it after the
+// lease, so that a settlement costs no ZREM of its own.
 //
 // Hold states: "a|amount|spent" (active), "s|spent" (settled), "r|spent"
 // (released), "x|spent" (its lease expired before it ended).
@@ -81,16 +86,20 @@ if type(stop) == 'table' and stop.err then return corrupt(KEYS[4] .. ': ' .. sto
 local stopv, ok5 = int(stop)
 if not ok5 then return corrupt(KEYS[4] .. ': not a non-negative integer') end
 
+local newDay = d[1] == false and d[2] == false and d[3] == false and d[4] == false
+
 local reap = redis.pcall('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 64)
 if reap.err then return corrupt(KEYS[3] .. ': ' .. reap.err) end
-local hl = redis.pcall('HLEN', KEYS[2])
-if type(hl) == 'table' and hl.err then return corrupt(KEYS[2] .. ': ' .. hl.err) end
 local ids = {}
 for i = 1, #reap do ids[#ids + 1] = reap[i] end
 for i = 0, n - 1 do ids[#ids + 1] = ARGV[10 + 4 * i] end
 if rid ~= '' then ids[#ids + 1] = rid end
 local cache = {}
-if #ids > 0 then
+if #ids == 0 then
+  -- Nothing below reads the holds hash: check its type all the same.
+  local hl = redis.pcall('HLEN', KEYS[2])
+  if type(hl) == 'table' and hl.err then return corrupt(KEYS[2] .. ': ' .. hl.err) end
+else
   local hv = redis.pcall('HMGET', KEYS[2], unpack(ids))
   if hv.err then return corrupt(KEYS[2] .. ': ' .. hv.err) end
   for i = 1, #ids do
@@ -133,10 +142,11 @@ for i = 0, n - 1 do
   end
   if h.st == 'a' then
     if fin ~= 0 or amt == 0 then
+      -- Its lease entry stays: reaping removes it once the lease is over,
+      -- in a batch, which saves a command on every settlement.
       held = held - h.amt
       h.amt = 0
       if fin == 2 then h.st = 'r' else h.st = 's' end
-      zrem[#zrem + 1] = id
     else
       held = held + amt - h.amt
       h.amt = amt
@@ -191,7 +201,6 @@ if dirtyDay then
   local f = {'spent', fmt(spent), 'held', fmt(held), 'ext', fmt(ext)}
   if low ~= nil then f[#f + 1] = 'low'; f[#f + 1] = fmt(low) end
   redis.call('HSET', KEYS[1], unpack(f))
-  redis.call('PEXPIREAT', KEYS[1], expAt, 'NX')
 end
 local hf = {}
 for id, h in pairs(dirtyHolds) do
@@ -199,13 +208,25 @@ for id, h in pairs(dirtyHolds) do
   if h.st == 'a' then hf[#hf + 1] = 'a|' .. fmt(h.amt) .. '|' .. fmt(h.sp)
   else hf[#hf + 1] = h.st .. '|' .. fmt(h.sp) end
 end
-if #hf > 0 then
-  redis.call('HSET', KEYS[2], unpack(hf))
-  redis.call('PEXPIREAT', KEYS[2], expAt, 'NX')
+local create = newDay and (dirtyDay or #hf > 0 or #zadd > 0)
+if create then
+  -- The day's first write: the three keys are created together, each with
+  -- a sentinel that is never removed ('~' is no hold ID; a lease that never
+  -- expires is never reaped), so they exist, and expire, together.
+  hf[#hf + 1] = '~'
+  hf[#hf + 1] = 's|0'
+  zadd[#zadd + 1] = '+inf'
+  zadd[#zadd + 1] = '~'
+  if not dirtyDay then
+    redis.call('HSET', KEYS[1], 'spent', fmt(spent), 'held', fmt(held), 'ext', fmt(ext))
+  end
 end
+if #hf > 0 then redis.call('HSET', KEYS[2], unpack(hf)) end
 if #zrem > 0 then redis.call('ZREM', KEYS[3], unpack(zrem)) end
-if #zadd > 0 then
-  redis.call('ZADD', KEYS[3], unpack(zadd))
+if #zadd > 0 then redis.call('ZADD', KEYS[3], unpack(zadd)) end
+if create then
+  redis.call('PEXPIREAT', KEYS[1], expAt, 'NX')
+  redis.call('PEXPIREAT', KEYS[2], expAt, 'NX')
   redis.call('PEXPIREAT', KEYS[3], expAt, 'NX')
 end
 return {okr, granted, avail, spent, held, ext, low or -1, stopv or 0, now}
