@@ -81,13 +81,19 @@ type AccountInput struct {
 type AccountListOptions struct {
 	ListOptions
 	ViewID string `url:"viewId,omitempty"`
-	// SortBy is "accountName", "createdTime" or "modifiedTime", with a "-"
-	// prefix for descending order.
-	SortBy string   `url:"sortBy,omitempty"`
+	// FilterID lists the accounts of a saved filter.
+	FilterID string `url:"filterId,omitempty"`
+	// SortBy is "accountName", "website", "email", "phone", "createdTime"
+	// or "modifiedTime", with a "-" prefix for descending order.
+	SortBy string `url:"sortBy,omitempty"`
+	// Fields returns only these fields (at most 30), by API name.
 	Fields []string `url:"fields,comma,omitempty"`
 }
 
-var accountSorts = []string{"accountName", "createdTime", "modifiedTime"}
+var (
+	accountSorts       = []string{"website", "email", "phone", "accountName", "createdTime", "modifiedTime"}
+	accountGetIncludes = []string{"owner"}
+)
 
 // List returns one page of accounts.
 //
@@ -106,6 +112,14 @@ func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) ([
 		if err := validateID("view", opts.ViewID); err != nil {
 			return nil, nil, err
 		}
+	}
+	if opts.FilterID != "" {
+		if err := validateID("saved filter", opts.FilterID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(opts.Fields) > 30 {
+		return nil, nil, fmt.Errorf("desk: AccountListOptions.Fields has %d values; at most 30: %w", len(opts.Fields), ErrInvalidOptions)
 	}
 	q, err := encodeQuery(opts)
 	if err != nil {
@@ -127,14 +141,18 @@ func (s *AccountsService) All(ctx context.Context, opts *AccountListOptions) ite
 	})
 }
 
-// Get returns the account with the given ID.
+// Get returns the account with the given ID. include may be "owner" (the
+// account owner's details).
 //
 // Desk API: GET /api/v1/accounts/{accountId}
-func (s *AccountsService) Get(ctx context.Context, id string) (*Account, *Response, error) {
+func (s *AccountsService) Get(ctx context.Context, id string, include ...string) (*Account, *Response, error) {
 	if err := validateID("account", id); err != nil {
 		return nil, nil, err
 	}
-	return callOne[Account](ctx, s.client, request{method: http.MethodGet, path: "/accounts/" + id})
+	if err := oneOfEach("Accounts.Get include", include, accountGetIncludes); err != nil {
+		return nil, nil, err
+	}
+	return callOne[Account](ctx, s.client, request{method: http.MethodGet, path: "/accounts/" + id, query: includeQuery(include)})
 }
 
 // Create creates an account; Desk requires AccountName.

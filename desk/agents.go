@@ -3,9 +3,11 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"net/http"
 	"reflect"
+	"regexp"
 	"time"
 )
 
@@ -63,6 +65,86 @@ type AgentListOptions struct {
 	// Include adds related data: "profile", "role". (The department
 	// associations are only available from Get.)
 	Include []string `url:"include,comma,omitempty"`
+	// RoleIDs and ProfileIDs keep agents with one of these roles or
+	// profiles (at most 50 IDs each).
+	RoleIDs    []string `url:"roleIds,comma,omitempty"`
+	ProfileIDs []string `url:"profileIds,comma,omitempty"`
+	// RolePermissionType is "AgentPublic", "AgentPersonal",
+	// "AgentTeamPersonal", "Admin", "Custom", "Light" or "${NON_LIGHT}"
+	// (every agent who is not a light agent).
+	RolePermissionType string `url:"rolePermissionType,omitempty"`
+	// IsLightAgent keeps only light agents (true) or only full agents
+	// (false); nil keeps both. Light agents do not count towards the
+	// organisation's credit allotment.
+	IsLightAgent *bool `url:"isLightAgent,omitempty"`
+	// FieldName limits SearchStr to one field: "firstName", "lastName",
+	// "name" or "emailId"; empty searches names and email addresses.
+	FieldName string `url:"fieldName,omitempty"`
+	// CFFieldName and CFSearchStr search one custom field of the agents:
+	// CFFieldName is its API name ("cf_employee_id"), CFSearchStr the value
+	// to match. Set both or neither.
+	CFFieldName string `url:"cfFieldName,omitempty"`
+	CFSearchStr string `url:"cfSearchStr,omitempty"`
+	// SortOrder is "asc" or "desc"; empty is Desk's default order.
+	SortOrder string `url:"sortOrder,omitempty"`
+}
+
+// maxAgentFilterIDs is the most role or profile IDs GET /agents takes.
+const maxAgentFilterIDs = 50
+
+var (
+	agentPermissionTypes = []string{"AgentPublic", "AgentPersonal", "AgentTeamPersonal", "Admin", "Custom", "Light", "${NON_LIGHT}"}
+	agentFieldNames      = []string{"firstName", "lastName", "name", "emailId"}
+	agentSortOrders      = []string{"asc", "desc"}
+	// agentCFName is the pattern of cfFieldName in v1.0/Agent.json.
+	agentCFName = regexp.MustCompile(`^cf_[A-Za-z0-9_]+$`)
+)
+
+func (o *AgentListOptions) validate() error {
+	if err := o.ListOptions.validate(maxAgentLimit); err != nil {
+		return err
+	}
+	if o.Status != "" {
+		if err := oneOfEach("AgentListOptions.Status", []string{o.Status}, agentStatuses); err != nil {
+			return err
+		}
+	}
+	if err := oneOfEach("AgentListOptions.Include", o.Include, agentIncludes); err != nil {
+		return err
+	}
+	if err := validateIDs("AgentListOptions.DepartmentIDs", o.DepartmentIDs, 0); err != nil {
+		return err
+	}
+	if err := validateIDs("AgentListOptions.RoleIDs", o.RoleIDs, maxAgentFilterIDs); err != nil {
+		return err
+	}
+	if err := validateIDs("AgentListOptions.ProfileIDs", o.ProfileIDs, maxAgentFilterIDs); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		what, v string
+		allowed []string
+	}{
+		{"AgentListOptions.RolePermissionType", o.RolePermissionType, agentPermissionTypes},
+		{"AgentListOptions.FieldName", o.FieldName, agentFieldNames},
+		{"AgentListOptions.SortOrder", o.SortOrder, agentSortOrders},
+	} {
+		if f.v != "" {
+			if err := oneOfEach(f.what, []string{f.v}, f.allowed); err != nil {
+				return err
+			}
+		}
+	}
+	if n := len([]rune(o.SearchStr)); n > 100 {
+		return fmt.Errorf("desk: AgentListOptions.SearchStr has %d characters; at most 100: %w", n, ErrInvalidOptions)
+	}
+	if (o.CFFieldName == "") != (o.CFSearchStr == "") {
+		return fmt.Errorf("desk: AgentListOptions: set CFFieldName and CFSearchStr together: %w", ErrInvalidOptions)
+	}
+	if o.CFFieldName != "" && !agentCFName.MatchString(o.CFFieldName) {
+		return fmt.Errorf("desk: AgentListOptions.CFFieldName %q is not a custom field's API name (cf_...): %w", excerpt([]byte(o.CFFieldName), 30), ErrInvalidOptions)
+	}
+	return nil
 }
 
 var (
@@ -78,18 +160,7 @@ func (s *AgentsService) List(ctx context.Context, opts *AgentListOptions) ([]Age
 	if opts == nil {
 		opts = &AgentListOptions{}
 	}
-	if err := opts.ListOptions.validate(maxAgentLimit); err != nil {
-		return nil, nil, err
-	}
-	if opts.Status != "" {
-		if err := oneOfEach("AgentListOptions.Status", []string{opts.Status}, agentStatuses); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := oneOfEach("AgentListOptions.Include", opts.Include, agentIncludes); err != nil {
-		return nil, nil, err
-	}
-	if err := validateIDs("AgentListOptions.DepartmentIDs", opts.DepartmentIDs, 0); err != nil {
+	if err := opts.validate(); err != nil {
 		return nil, nil, err
 	}
 	q, err := encodeQuery(opts)

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"net/http"
 	"reflect"
@@ -41,11 +42,18 @@ func (d *Department) UnmarshalJSON(b []byte) error {
 // DepartmentListOptions filter GET /departments.
 type DepartmentListOptions struct {
 	ListOptions
-	// IsEnabled keeps enabled departments when true.
-	IsEnabled bool `url:"isEnabled,omitempty"`
-	// SearchStr matches department names.
+	// IsEnabled keeps only enabled (true) or only disabled (false)
+	// departments; nil keeps both.
+	IsEnabled *bool `url:"isEnabled,omitempty"`
+	// SearchStr matches department names (1 to 100 characters; "Sup*"
+	// for a prefix, "*port*" for a substring).
 	SearchStr string `url:"searchStr,omitempty"`
+	// ChatStatus is "AVAILABLE", "DISABLED", "NOT_CREATED" or
+	// "${UNAVAILABLE}" (departments not available for chat).
+	ChatStatus string `url:"chatStatus,omitempty"`
 }
+
+var departmentChatStatuses = []string{"AVAILABLE", "DISABLED", "NOT_CREATED", "${UNAVAILABLE}"}
 
 // List returns one page of departments.
 //
@@ -56,6 +64,14 @@ func (s *DepartmentsService) List(ctx context.Context, opts *DepartmentListOptio
 	}
 	if err := opts.ListOptions.validate(maxDepartmentLimit); err != nil {
 		return nil, nil, err
+	}
+	if opts.ChatStatus != "" {
+		if err := oneOfEach("DepartmentListOptions.ChatStatus", []string{opts.ChatStatus}, departmentChatStatuses); err != nil {
+			return nil, nil, err
+		}
+	}
+	if n := len([]rune(opts.SearchStr)); n > 100 {
+		return nil, nil, fmt.Errorf("desk: DepartmentListOptions.SearchStr has %d characters; at most 100: %w", n, ErrInvalidOptions)
 	}
 	q, err := encodeQuery(opts)
 	if err != nil {

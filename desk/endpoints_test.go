@@ -130,6 +130,13 @@ func TestEndpoints(t *testing.T) {
 				_, resp, err := c.Tickets.Update(ctx, "1892000000042034", &TicketInput{Priority: "High"})
 				return resp, err
 			}},
+		{name: "Tickets.Update without closure notification", method: "PATCH", path: "/tickets/1892000000042034", status: 200, fixture: "ticket.json",
+			query: url.Values{"disableClosureNotification": {"true"}},
+			body:  map[string]any{"status": "Closed"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Tickets.Update(ctx, "1892000000042034", &TicketInput{Status: "Closed", DisableClosureNotification: true})
+				return resp, err
+			}},
 		{name: "Tickets.MoveToTrash", method: "POST", path: "/tickets/moveToTrash", status: 204,
 			body: map[string]any{"ticketIds": []any{"1", "2", "3"}},
 			call: func(c *Client) (*Response, error) { return c.Tickets.MoveToTrash(ctx, []string{"1", "2", "3"}) }},
@@ -160,6 +167,13 @@ func TestEndpoints(t *testing.T) {
 				}
 				return resp, err
 			}},
+		{name: "Tickets.Search custom fields", method: "GET", path: "/tickets/search", status: 200, fixture: "search_tickets.json",
+			query: url.Values{"customField1": {"cf_modelname:F3*"}, "customField2": {"cf_phone:${notempty}"}, "status": {"Open"}},
+			call: func(c *Client) (*Response, error) {
+				_, _, resp, err := c.Tickets.Search(ctx, &TicketSearchOptions{Status: []string{"Open"}, CustomFields: CustomFieldFilters{
+					{Field: "cf_modelname", Value: "F3*"}, {Field: "cf_phone", Value: "${notempty}"}}})
+				return resp, err
+			}},
 		{name: "Threads.List", method: "GET", path: "/tickets/1892000000042034/threads", status: 200, fixture: "threads.json",
 			query: url.Values{"limit": {"10"}},
 			call: func(c *Client) (*Response, error) {
@@ -181,6 +195,13 @@ func TestEndpoints(t *testing.T) {
 			body: map[string]any{"channel": "EMAIL", "content": "hi", "to": "a@b.c", "fromEmailAddress": "s@b.c"},
 			call: func(c *Client) (*Response, error) {
 				_, resp, err := c.Threads.SendReply(ctx, "1", &Reply{Channel: "EMAIL", Content: "hi", To: "a@b.c", FromEmailAddress: "s@b.c"})
+				return resp, err
+			}},
+		{name: "Threads.SendReply private and immediate", method: "POST", path: "/tickets/1/sendReply", status: 200, fixture: "thread.json",
+			query: url.Values{"isPrivate": {"true"}, "sendImmediately": {"true"}},
+			body:  map[string]any{"channel": "FORUMS", "content": "hi"},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Threads.SendReply(ctx, "1", &Reply{Channel: "FORUMS", Content: "hi", IsPrivate: true, SendImmediately: true})
 				return resp, err
 			}},
 		{name: "Comments.List", method: "GET", path: "/tickets/1/comments", status: 200, fixture: "comments.json",
@@ -260,6 +281,18 @@ func TestEndpoints(t *testing.T) {
 				}
 				return resp, err
 			}},
+		{name: "Accounts.Get with owner", method: "GET", path: "/accounts/1892000000052077", status: 200, fixture: "account.json",
+			query: url.Values{"include": {"owner"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Accounts.Get(ctx, "1892000000052077", "owner")
+				return resp, err
+			}},
+		{name: "Accounts.List sorted by website", method: "GET", path: "/accounts", status: 200, fixture: "accounts.json",
+			query: url.Values{"sortBy": {"-website"}, "filterId": {"55"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Accounts.List(ctx, &AccountListOptions{SortBy: "-website", FilterID: "55"})
+				return resp, err
+			}},
 		{name: "Accounts.Create", method: "POST", path: "/accounts", status: 200, fixture: "account.json",
 			body: map[string]any{"accountName": "Zylker", "phone": "5550100012"},
 			call: func(c *Client) (*Response, error) {
@@ -281,6 +314,15 @@ func TestEndpoints(t *testing.T) {
 				}
 				return resp, err
 			}},
+		{name: "Agents.List filters", method: "GET", path: "/agents", status: 200, fixture: "agents.json",
+			query: url.Values{"roleIds": {"11,12"}, "profileIds": {"21"}, "rolePermissionType": {"${NON_LIGHT}"}, "isLightAgent": {"false"},
+				"searchStr": {"jo*"}, "fieldName": {"firstName"}, "cfFieldName": {"cf_badge"}, "cfSearchStr": {"B-7*"}, "sortOrder": {"desc"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Agents.List(ctx, &AgentListOptions{RoleIDs: []string{"11", "12"}, ProfileIDs: []string{"21"},
+					RolePermissionType: "${NON_LIGHT}", IsLightAgent: new(false), SearchStr: "jo*", FieldName: "firstName",
+					CFFieldName: "cf_badge", CFSearchStr: "B-7*", SortOrder: "desc"})
+				return resp, err
+			}},
 		{name: "Agents.Get", method: "GET", path: "/agents/1892000000888059", status: 200, fixture: "agent.json",
 			call: func(c *Client) (*Response, error) {
 				_, resp, err := c.Agents.Get(ctx, "1892000000888059")
@@ -289,7 +331,13 @@ func TestEndpoints(t *testing.T) {
 		{name: "Departments.List", method: "GET", path: "/departments", status: 200, fixture: "departments.json",
 			query: url.Values{"isEnabled": {"true"}},
 			call: func(c *Client) (*Response, error) {
-				_, resp, err := c.Departments.List(ctx, &DepartmentListOptions{IsEnabled: true})
+				_, resp, err := c.Departments.List(ctx, &DepartmentListOptions{IsEnabled: new(true)})
+				return resp, err
+			}},
+		{name: "Departments.List disabled, no chat", method: "GET", path: "/departments", status: 200, fixture: "departments.json",
+			query: url.Values{"isEnabled": {"false"}, "chatStatus": {"${UNAVAILABLE}"}},
+			call: func(c *Client) (*Response, error) {
+				_, resp, err := c.Departments.List(ctx, &DepartmentListOptions{IsEnabled: new(false), ChatStatus: "${UNAVAILABLE}"})
 				return resp, err
 			}},
 		{name: "Departments.Get", method: "GET", path: "/departments/1892000000082085", status: 200, fixture: "department.json",
@@ -494,6 +542,74 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, _, _, err := c.Search.Search(ctx, &SearchOptions{})
 			return err
 		}, "SearchStr is required"},
+		{"eleven custom field filters", func(c *Client) error {
+			fs := make(CustomFieldFilters, 11)
+			for i := range fs {
+				fs[i] = CustomFieldFilter{Field: "cf_f" + string(rune('a'+i)), Value: "x"}
+			}
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{CustomFields: fs})
+			return err
+		}, "at most 10"},
+		{"custom field name with colon", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{CustomFields: CustomFieldFilters{{Field: "cf_a:b", Value: "x"}}})
+			return err
+		}, "API name"},
+		{"custom field without value", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{CustomFields: CustomFieldFilters{{Field: "cf_a"}}})
+			return err
+		}, "${empty}"},
+		{"custom field twice", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{CustomFields: CustomFieldFilters{{Field: "cf_a", Value: "x"}, {Field: "cf_a", Value: "y"}}})
+			return err
+		}, "twice"},
+		{"custom field too long", func(c *Client) error {
+			_, _, _, err := c.Tickets.Search(ctx, &TicketSearchOptions{CustomFields: CustomFieldFilters{{Field: "cf_a", Value: strings.Repeat("x", 1000)}}})
+			return err
+		}, "longer than 1000"},
+		{"agent sortOrder", func(c *Client) error {
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{SortOrder: "down"})
+			return err
+		}, "not one of"},
+		{"agent fieldName", func(c *Client) error {
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{FieldName: "phone"})
+			return err
+		}, "not one of"},
+		{"agent rolePermissionType", func(c *Client) error {
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{RolePermissionType: "Owner"})
+			return err
+		}, "not one of"},
+		{"agent roleIds", func(c *Client) error {
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{RoleIDs: []string{"role-1"}})
+			return err
+		}, "not numeric"},
+		{"agent 51 profileIds", func(c *Client) error {
+			ids := make([]string, 51)
+			for i := range ids {
+				ids[i] = "1"
+			}
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{ProfileIDs: ids})
+			return err
+		}, "at most 50"},
+		{"agent cf search without field", func(c *Client) error {
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{CFSearchStr: "x"})
+			return err
+		}, "together"},
+		{"agent cf field name", func(c *Client) error {
+			_, _, err := c.Agents.List(ctx, &AgentListOptions{CFFieldName: "badge", CFSearchStr: "x"})
+			return err
+		}, "cf_"},
+		{"account sortBy", func(c *Client) error {
+			_, _, err := c.Accounts.List(ctx, &AccountListOptions{SortBy: "industry"})
+			return err
+		}, "descending"},
+		{"account get include", func(c *Client) error {
+			_, _, err := c.Accounts.Get(ctx, "1", "contacts")
+			return err
+		}, "not one of"},
+		{"department chatStatus", func(c *Client) error {
+			_, _, err := c.Departments.List(ctx, &DepartmentListOptions{ChatStatus: "UNAVAILABLE"})
+			return err
+		}, "not one of"},
 		{"email reply without addresses", func(c *Client) error {
 			_, _, err := c.Threads.SendReply(ctx, "1", &Reply{Channel: "EMAIL", Content: "x"})
 			return err
@@ -513,5 +629,52 @@ func TestValidationSendsNothing(t *testing.T) {
 				t.Errorf("%d requests sent for invalid options", n)
 			}
 		})
+	}
+}
+
+// TestTicketSpecFields decodes the ticket fields of v1.0/Ticket.json that
+// the spec's examples leave out (skillsInfo and contractId from
+// single_ticket_include_response, customFields and sourceTicket from
+// commonJson and ticketResponse), in the loose shapes the spec allows, and
+// checks that none of them lands in Extra.
+func TestTicketSpecFields(t *testing.T) {
+	const body = `{"id":"1892000000042034","sharedCount":"3","isRead":"true","contractId":18920000000421011,
+		"customFields":{"Model Name":"F3 2017","Items":4,"Purchase Date":null},
+		"sourceTicket":{"id":"1892000000042001","subject":"Printer jams"},
+		"skillsInfo":[{"skillId":"18921000000379001","skillName":"Printers","skillTypeId":18921000000364001,
+			"skillTypeName":"Product","mappingType":"SYSTEM","weightage":"7"},
+			{"skillId":"18921000000379055","skillName":"German","skillTypeId":"18921000000364003",
+			"skillTypeName":"Language","mappingType":"USER","weightage":null}]}`
+	var tk Ticket
+	if err := json.Unmarshal([]byte(body), &tk); err != nil {
+		t.Fatal(err)
+	}
+	if len(tk.Extra) != 0 {
+		t.Errorf("Extra = %v, want empty", tk.Extra)
+	}
+	if tk.SharedCount != 3 || !tk.IsRead || tk.ContractID != "18920000000421011" {
+		t.Errorf("sharedCount %d, isRead %v, contractId %q", tk.SharedCount, tk.IsRead, tk.ContractID)
+	}
+	if tk.CustomFieldsByLabel["Model Name"] != "F3 2017" || tk.CustomFieldsByLabel["Items"] != json.Number("4") {
+		t.Errorf("CustomFieldsByLabel = %v", tk.CustomFieldsByLabel)
+	}
+	if v, ok := tk.CustomFieldsByLabel["Purchase Date"]; !ok || v != nil {
+		t.Errorf("CustomFieldsByLabel[Purchase Date] = %v (present %v), want a nil value", v, ok)
+	}
+	if tk.SourceTicket == nil || tk.SourceTicket.ID != "1892000000042001" || tk.SourceTicket.Subject != "Printer jams" || len(tk.SourceTicket.Extra) != 0 {
+		t.Errorf("SourceTicket = %+v", tk.SourceTicket)
+	}
+	want := []SkillInfo{
+		{SkillID: "18921000000379001", SkillName: "Printers", SkillTypeID: "18921000000364001", SkillTypeName: "Product", MappingType: "SYSTEM", Weightage: 7},
+		{SkillID: "18921000000379055", SkillName: "German", SkillTypeID: "18921000000364003", SkillTypeName: "Language", MappingType: "USER"},
+	}
+	if len(tk.SkillsInfo) != len(want) {
+		t.Fatalf("SkillsInfo = %+v", tk.SkillsInfo)
+	}
+	for i, w := range want {
+		if g := tk.SkillsInfo[i]; g.SkillID != w.SkillID || g.SkillName != w.SkillName || g.SkillTypeID != w.SkillTypeID ||
+			g.SkillTypeName != w.SkillTypeName || g.MappingType != w.MappingType || g.Weightage != w.Weightage || len(g.Extra) != 0 {
+			t.Errorf("SkillsInfo[%d] = %+v, want %+v", i, g, w)
+		}
 	}
 }

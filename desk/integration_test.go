@@ -520,6 +520,59 @@ func TestIntegrationResources(t *testing.T) {
 				t.Errorf("thread %s content %q", th.ID, th.Content)
 			}
 		}},
+		{"Tickets.Get contract and skills", func(t *testing.T, f *fixture) {
+			tk, _, err := f.c.Tickets.Get(ctx, f.ticket.ID, "contract", "skills", "isRead", "team")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTicket(t, "ticket", tk, f.now)
+			if len(tk.SkillsInfo) == 0 {
+				t.Fatalf("SkillsInfo is empty")
+			}
+			for i, sk := range tk.SkillsInfo {
+				checkID(t, "SkillsInfo.SkillID", sk.SkillID)
+				checkID(t, "SkillsInfo.SkillTypeID", sk.SkillTypeID)
+				if sk.SkillName == "" || sk.SkillTypeName == "" || (sk.MappingType != "SYSTEM" && sk.MappingType != "USER") || sk.Weightage < 1 || sk.Weightage > 10 {
+					t.Errorf("SkillsInfo[%d] = %+v", i, sk)
+				}
+			}
+			if tk.ContractID != "" {
+				t.Errorf("ContractID = %q, want none (the fake has no contracts)", tk.ContractID)
+			}
+		}},
+		{"Tickets.Search custom fields", func(t *testing.T, f *fixture) {
+			want, ok := f.ticket.CustomFields["cf_order_id"].(string)
+			if !ok {
+				t.Fatalf("cf_order_id = %#v, want a string", f.ticket.CustomFields["cf_order_id"])
+			}
+			ts, n, _, err := f.c.Tickets.Search(ctx, &desk.TicketSearchOptions{CustomFields: desk.CustomFieldFilters{{Field: "cf_order_id", Value: want}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < 1 || !slices.ContainsFunc(ts, func(tk desk.Ticket) bool { return tk.ID == f.ticket.ID }) {
+				t.Errorf("%d of %d matches, want ticket %s among them", len(ts), n, f.ticket.ID)
+			}
+			for i := range ts {
+				if ts[i].CustomFields["cf_order_id"] != want {
+					t.Errorf("match %s has cf_order_id %v, want %s", ts[i].ID, ts[i].CustomFields["cf_order_id"], want)
+				}
+				checkTicket(t, "match", &ts[i], f.now)
+			}
+			_, _, _, err = f.c.Tickets.Search(ctx, &desk.TicketSearchOptions{CustomFields: desk.CustomFieldFilters{{Field: "cf_order_id", Value: "${empty}"}}})
+			if err != nil {
+				t.Errorf("search for an empty cf_order_id: %v", err)
+			}
+		}},
+		{"Threads.SendReply private", func(t *testing.T, f *fixture) {
+			th, _, err := f.c.Threads.SendReply(ctx, f.ticket.ID, &desk.Reply{Channel: "FORUMS", Content: "Internal note.", IsPrivate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkThread(t, "reply", th, f.srv.Now())
+			if th.Visibility != "private" {
+				t.Errorf("visibility %q, want private", th.Visibility)
+			}
+		}},
 		{"Threads.SendReply", func(t *testing.T, f *fixture) {
 			th, _, err := f.c.Threads.SendReply(ctx, f.ticket.ID, &desk.Reply{Channel: "EMAIL", Content: "We are on it.",
 				ContentType: "plainText", To: "customer@example.com", FromEmailAddress: "support@example.com"})
@@ -655,7 +708,7 @@ func TestIntegrationResources(t *testing.T) {
 			checkAgent(t, "agent", a)
 		}},
 		{"Departments", func(t *testing.T, f *fixture) {
-			ds, _, err := f.c.Departments.List(ctx, &desk.DepartmentListOptions{IsEnabled: true})
+			ds, _, err := f.c.Departments.List(ctx, &desk.DepartmentListOptions{IsEnabled: new(true)})
 			if err != nil || len(ds) != desktest.DefaultDepartments {
 				t.Fatalf("%d departments, %v", len(ds), err)
 			}
@@ -769,6 +822,7 @@ func TestIntegrationOptions(t *testing.T) {
 				AccountID: []string{"1892000000000003"}, ProductID: []string{"1892000000000004"},
 				CreatedTimeRange: rng, ModifiedTimeRange: rng, DueDateRange: rng, CustomerResponseTimeRange: rng,
 				Description: "*printer*", Tag: "urgent", SortBy: "-customerResponseTime",
+				CustomFields: desk.CustomFieldFilters{{Field: "cf_order_id", Value: "5*"}, {Field: "cf_region", Value: "${empty}"}},
 			})
 			return err
 		}},
@@ -797,13 +851,19 @@ func TestIntegrationOptions(t *testing.T) {
 		}},
 		{"Accounts.List", func() error {
 			_, _, err := f.c.Accounts.List(ctx, &desk.AccountListOptions{ListOptions: desk.ListOptions{Limit: 100}, ViewID: "1892000000000002",
-				SortBy: "-accountName", Fields: []string{"accountName"}})
+				FilterID: "1892000000000005", SortBy: "-accountName", Fields: []string{"accountName"}})
+			return err
+		}},
+		{"Accounts.Get", func() error {
+			_, _, err := f.c.Accounts.Get(ctx, f.ticket.AccountID, "owner")
 			return err
 		}},
 		{"Agents.List", func() error {
 			_, _, err := f.c.Agents.List(ctx, &desk.AgentListOptions{ListOptions: desk.ListOptions{Limit: 200}, Status: "ACTIVE", IsConfirmed: true,
 				SearchStr: "a*", DepartmentIDs: []string{f.ticket.DepartmentID},
-				Include: []string{"profile", "role"}})
+				Include: []string{"profile", "role"}, RoleIDs: []string{"1892000000000006"}, ProfileIDs: []string{"1892000000000007"},
+				RolePermissionType: "${NON_LIGHT}", IsLightAgent: new(false), FieldName: "name", CFFieldName: "cf_badge",
+				CFSearchStr: "B*", SortOrder: "asc"})
 			return err
 		}},
 		{"Agents.Get", func() error {
@@ -811,7 +871,15 @@ func TestIntegrationOptions(t *testing.T) {
 			return err
 		}},
 		{"Departments.List", func() error {
-			_, _, err := f.c.Departments.List(ctx, &desk.DepartmentListOptions{ListOptions: desk.ListOptions{Limit: 200}, IsEnabled: true, SearchStr: "Sup*"})
+			_, _, err := f.c.Departments.List(ctx, &desk.DepartmentListOptions{ListOptions: desk.ListOptions{Limit: 200}, IsEnabled: new(true), SearchStr: "Sup*", ChatStatus: "AVAILABLE"})
+			return err
+		}},
+		{"Tickets.Update", func() error {
+			_, _, err := f.c.Tickets.Update(ctx, f.ticket.ID, &desk.TicketInput{Priority: "Low", DisableClosureNotification: true})
+			return err
+		}},
+		{"Threads.SendReply", func() error {
+			_, _, err := f.c.Threads.SendReply(ctx, f.ticket.ID, &desk.Reply{Channel: "FORUMS", Content: "x", IsPrivate: true, SendImmediately: true})
 			return err
 		}},
 		{"Search.Search", func() error {

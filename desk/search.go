@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -87,6 +88,64 @@ type TicketSearchOptions struct {
 	// SortBy is "relevance", "modifiedTime", "createdTime" or
 	// "customerResponseTime", with a "-" prefix for descending order.
 	SortBy string `url:"sortBy,omitempty"`
+
+	// CustomFields filters by custom fields, at most 10, sent as Desk's
+	// customField1..customField10 parameters in this order.
+	CustomFields CustomFieldFilters `url:"customField,omitempty"`
+}
+
+// CustomFieldFilter matches one custom field of the ticket search. It is
+// sent as "customFieldN=Field:Value" (v1.0/Search.json, searchTickets).
+type CustomFieldFilter struct {
+	// Field is the custom field's API name, e.g. "cf_modelname". It may not
+	// contain ":", which separates it from the value.
+	Field string
+	// Value is the value to match: wildcards ("F3*", "*F3*") and Desk's
+	// ${empty} / ${notempty} checks are allowed.
+	Value string
+}
+
+// CustomFieldFilters are the custom field filters of a ticket search.
+type CustomFieldFilters []CustomFieldFilter
+
+// maxCustomFieldFilters is the number of customFieldN parameters Desk
+// defines; maxCustomFieldParam is the longest value one of them takes.
+const (
+	maxCustomFieldFilters = 10
+	maxCustomFieldParam   = 1000
+)
+
+// EncodeValues implements query.Encoder for go-querystring: it sets
+// customField1, customField2, ... and ignores key.
+func (fs CustomFieldFilters) EncodeValues(_ string, v *url.Values) error {
+	for i, f := range fs {
+		v.Set("customField"+strconv.Itoa(i+1), f.Field+":"+f.Value)
+	}
+	return nil
+}
+
+func (fs CustomFieldFilters) validate() error {
+	if len(fs) > maxCustomFieldFilters {
+		return fmt.Errorf("desk: TicketSearchOptions.CustomFields has %d filters; Desk takes at most %d: %w", len(fs), maxCustomFieldFilters, ErrInvalidOptions)
+	}
+	for i, f := range fs {
+		switch {
+		case strings.TrimSpace(f.Field) == "":
+			return fmt.Errorf("desk: TicketSearchOptions.CustomFields[%d]: Field is empty: %w", i, ErrInvalidOptions)
+		case strings.ContainsAny(f.Field, ":,*"):
+			return fmt.Errorf("desk: TicketSearchOptions.CustomFields[%d]: Field %q: an API name has no \":\", \",\" or \"*\": %w", i, excerpt([]byte(f.Field), 30), ErrInvalidOptions)
+		case f.Value == "":
+			return fmt.Errorf("desk: TicketSearchOptions.CustomFields[%d] (%s): Value is empty; use ${empty} to match an empty field: %w", i, excerpt([]byte(f.Field), 30), ErrInvalidOptions)
+		case len(f.Field)+1+len(f.Value) > maxCustomFieldParam:
+			return fmt.Errorf("desk: TicketSearchOptions.CustomFields[%d] (%s): the filter is longer than %d bytes: %w", i, excerpt([]byte(f.Field), 30), maxCustomFieldParam, ErrInvalidOptions)
+		}
+		for j := range i {
+			if fs[j].Field == f.Field {
+				return fmt.Errorf("desk: TicketSearchOptions.CustomFields: field %q is filtered twice: %w", excerpt([]byte(f.Field), 30), ErrInvalidOptions)
+			}
+		}
+	}
+	return nil
 }
 
 var ticketSearchSorts = []string{"relevance", "modifiedTime", "createdTime", "customerResponseTime"}
@@ -116,6 +175,9 @@ func (o *TicketSearchOptions) validate() error {
 		if err := validateIDs("TicketSearchOptions."+ids.what, ids.ids, 0); err != nil {
 			return err
 		}
+	}
+	if err := o.CustomFields.validate(); err != nil {
+		return err
 	}
 	return errors.Join(
 		o.CreatedTimeRange.validate("TicketSearchOptions.CreatedTimeRange"),

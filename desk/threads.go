@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -174,6 +175,29 @@ type Reply struct {
 	Bcc              string   `json:"bcc,omitempty"`
 	IsForward        bool     `json:"isForward,omitempty"`
 	AttachmentIDs    []string `json:"attachmentIds,omitempty"`
+
+	// IsPrivate sends the reply as a private thread. Like SendImmediately
+	// it is a query parameter of sendReply (v1.0/Thread.json), not part of
+	// the body; both are left out when false, Desk's default.
+	IsPrivate bool `json:"-"`
+	// SendImmediately asks Desk to send the reply at once rather than
+	// after its undo-send delay.
+	SendImmediately bool `json:"-"`
+}
+
+// query is the query string of a sendReply call; nil when empty.
+func (r *Reply) query() url.Values {
+	var q url.Values
+	if r.IsPrivate {
+		q = url.Values{"isPrivate": {"true"}}
+	}
+	if r.SendImmediately {
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("sendImmediately", "true")
+	}
+	return q
 }
 
 // SendReply sends a reply on the ticket and returns the thread it created.
@@ -197,5 +221,5 @@ func (s *ThreadsService) SendReply(ctx context.Context, ticketID string, r *Repl
 	if err := validateIDs("Reply.AttachmentIDs", r.AttachmentIDs, 0); err != nil {
 		return nil, nil, err
 	}
-	return callOne[Thread](ctx, s.client, request{method: http.MethodPost, path: "/tickets/" + ticketID + "/sendReply", body: r})
+	return callOne[Thread](ctx, s.client, request{method: http.MethodPost, path: "/tickets/" + ticketID + "/sendReply", query: r.query(), body: r})
 }

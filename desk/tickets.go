@@ -98,6 +98,17 @@ type Ticket struct {
 	// CustomFields are the ticket's custom fields ("cf"), by API name
 	// (cf_modelname). Values are string, json.Number, bool or nil (unset).
 	CustomFields map[string]any `json:"cf"`
+	// CustomFieldsByLabel is Desk's older form of the custom fields
+	// ("customFields"), keyed by the field's label rather than its API name.
+	// The spec types the values as string, integer or null. Prefer
+	// CustomFields; Desk does not always send both.
+	CustomFieldsByLabel map[string]any `json:"customFields"`
+	// SourceTicket is the locked ticket this follow-up ticket was created
+	// from; nil for other tickets.
+	SourceTicket *TicketRef `json:"sourceTicket"`
+	// SkillsInfo describes the skills of EntitySkills; Get fills it when
+	// asked with include "skills".
+	SkillsInfo []SkillInfo `json:"skillsInfo"`
 
 	// Related records, present when asked for with Include.
 	Contact    *Contact       `json:"contact"`
@@ -107,6 +118,26 @@ type Ticket struct {
 	Product    *ProductRef    `json:"product"`
 
 	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// TicketRef is a ticket as named in another ticket (sourceTicket).
+type TicketRef struct {
+	ID      string                     `json:"id"`
+	Subject string                     `json:"subject"`
+	Extra   map[string]json.RawMessage `json:"-"`
+}
+
+// SkillInfo is one skill a ticket needs (schema skills_info_json).
+type SkillInfo struct {
+	SkillID       string `json:"skillId"`
+	SkillName     string `json:"skillName"`
+	SkillTypeID   string `json:"skillTypeId"`
+	SkillTypeName string `json:"skillTypeName"`
+	// MappingType is SYSTEM (set by a skill rule) or USER (set by hand).
+	MappingType string `json:"mappingType"`
+	// Weightage is the skill's weight, 1 to 10; 0 when Desk sent null.
+	Weightage int                        `json:"weightage"`
+	Extra     map[string]json.RawMessage `json:"-"`
 }
 
 // Source is where a ticket or thread came from (schema channelSource).
@@ -186,7 +217,19 @@ var (
 	departmentRefCodec = newCodec[DepartmentRef]()
 	teamRefCodec       = newCodec[TeamRef]()
 	productRefCodec    = newCodec[ProductRef]()
+	ticketRefCodec     = newCodec[TicketRef]()
+	skillInfoCodec     = newCodec[SkillInfo]()
 )
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (t *TicketRef) UnmarshalJSON(b []byte) error {
+	return ticketRefCodec.decode(b, reflect.ValueOf(t).Elem())
+}
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (s *SkillInfo) UnmarshalJSON(b []byte) error {
+	return skillInfoCodec.decode(b, reflect.ValueOf(s).Elem())
+}
 
 // UnmarshalJSON decodes tolerantly: see the Ticket type.
 func (t *Ticket) UnmarshalJSON(b []byte) error {
@@ -314,6 +357,15 @@ type TicketListOptions struct {
 	// SortBy is "dueDate", "createdTime" or "recentThread", ascending; a
 	// "-" prefix sorts descending ("-createdTime").
 	SortBy string `url:"sortBy,omitempty"`
+
+	// The spec's "filters" parameter (schema filter_json of
+	// v1.0/Ticket.json) is deliberately not offered: it is a JSON object in
+	// the query string whose keys are UI labels ("Closed Time", "Due Date",
+	// "Mode") with free-form values and a "criteria" tree whose only
+	// condition is "is", and the spec gives no example of an accepted
+	// value. A wrong guess would be rejected with 422 or, worse, filter
+	// silently. Use Status, Priority, Channel, Assignee, ViewID, or
+	// Tickets.Search with CustomFields instead.
 }
 
 var (
@@ -444,6 +496,11 @@ type TicketInput struct {
 	EntitySkills      []string       `json:"entitySkills,omitempty"`
 	Uploads           []string       `json:"uploads,omitempty"`
 	CustomFields      map[string]any `json:"cf,omitempty"`
+
+	// DisableClosureNotification, on Update, keeps Desk from notifying the
+	// contact when the update closes the ticket. It is sent as the query
+	// parameter disableClosureNotification=true, not in the body.
+	DisableClosureNotification bool `json:"-"`
 }
 
 // Create creates a ticket. Desk requires Subject, DepartmentID and either
@@ -467,7 +524,9 @@ func (s *TicketsService) Create(ctx context.Context, in *TicketInput) (*Ticket, 
 	return callOne[Ticket](ctx, s.client, request{method: http.MethodPost, path: "/tickets", body: in})
 }
 
-// Update changes the fields of in that are set and returns the ticket.
+// Update changes the fields of in that are set and returns the ticket. Set
+// in.DisableClosureNotification to close a ticket without notifying its
+// contact.
 //
 // Desk API: PATCH /api/v1/tickets/{ticketId}
 func (s *TicketsService) Update(ctx context.Context, id string, in *TicketInput) (*Ticket, *Response, error) {
@@ -480,7 +539,11 @@ func (s *TicketsService) Update(ctx context.Context, id string, in *TicketInput)
 	if err := validateTicketInputIDs(in); err != nil {
 		return nil, nil, err
 	}
-	return callOne[Ticket](ctx, s.client, request{method: http.MethodPatch, path: "/tickets/" + id, body: in})
+	var q url.Values
+	if in.DisableClosureNotification {
+		q = url.Values{"disableClosureNotification": {"true"}}
+	}
+	return callOne[Ticket](ctx, s.client, request{method: http.MethodPatch, path: "/tickets/" + id, query: q, body: in})
 }
 
 func validateTicketInputIDs(in *TicketInput) error {

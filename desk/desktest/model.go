@@ -1,6 +1,7 @@
 package desktest
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -204,6 +205,14 @@ type ticket struct {
 	Assignee   *ticketAssignee   `json:"assignee,omitempty"`
 	Department *ticketDepartment `json:"department,omitempty"`
 	IsRead     *bool             `json:"isRead,omitempty"`
+	// ContractID is null or the contract's ID (include=contract);
+	// SkillsInfo the skills (include=skills): schema
+	// single_ticket_include_response of v1.0/Ticket.json.
+	ContractID json.RawMessage `json:"contractId,omitempty"`
+	SkillsInfo json.RawMessage `json:"skillsInfo,omitempty"`
+	// SharedCount is sent by the detail view only, as a string like
+	// the spec's example ("3").
+	SharedCount *string `json:"sharedCount,omitempty"`
 
 	threads  []*thread
 	comments []*comment

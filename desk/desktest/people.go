@@ -2,6 +2,7 @@ package desktest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -177,7 +178,7 @@ func listAccounts(c *call) *reply {
 	defer s.mu.RUnlock()
 	as, ok := sortRecords(s.data.accounts, c.query.Get("sortBy"), accountSortKeys, false)
 	if !ok {
-		return unprocessable("sortBy", "invalid", "The value must be one of createdTime, modifiedTime, accountName, optionally prefixed with -.")
+		return unprocessable("sortBy", "invalid", "The value must be one of website, email, phone, accountName, createdTime, modifiedTime, optionally prefixed with -.")
 	}
 	return fieldsReply(c.query, page(c.query, as, value[account]))
 }
@@ -186,6 +187,9 @@ var accountSortKeys = map[string]func(a, b *account) int{
 	"createdTime":  func(a, b *account) int { return a.CreatedTime.time().Compare(b.CreatedTime.time()) },
 	"modifiedTime": func(a, b *account) int { return a.ModifiedTime.time().Compare(b.ModifiedTime.time()) },
 	"accountName":  func(a, b *account) int { return strings.Compare(a.AccountName, b.AccountName) },
+	"website":      func(a, b *account) int { return strings.Compare(deref(a.Website), deref(b.Website)) },
+	"email":        func(a, b *account) int { return strings.Compare(deref(a.Email), deref(b.Email)) },
+	"phone":        func(a, b *account) int { return strings.Compare(deref(a.Phone), deref(b.Phone)) },
 }
 
 // getAccount is GET /accounts/{id}.
@@ -324,6 +328,27 @@ func listAgents(c *call) *reply {
 	depts := splitList(c.query.Get("departmentIds"))
 	search := lowerTrim(strings.Trim(c.query.Get("searchStr"), "*"))
 	light := c.query.Get("isLightAgent")
+	confirmed := c.query.Get("isConfirmed")
+	roles := splitList(c.query.Get("roleIds"))
+	profiles := splitList(c.query.Get("profileIds"))
+	perm := c.query.Get("rolePermissionType")
+	searchIn := func(ag *agent) string { return ag.Name + " " + ag.EmailID }
+	switch c.query.Get("fieldName") {
+	case "firstName":
+		searchIn = func(ag *agent) string { return ag.FirstName }
+	case "lastName":
+		searchIn = func(ag *agent) string { return ag.LastName }
+	case "name":
+		searchIn = func(ag *agent) string { return ag.Name }
+	case "emailId":
+		searchIn = func(ag *agent) string { return ag.EmailID }
+	}
+	// The fake agents have no custom fields: a custom field search matches
+	// none of them, as it would in an org without that field's values.
+	if (c.query.Get("cfFieldName") == "") != (c.query.Get("cfSearchStr") == "") {
+		return unprocessable("cfFieldName", "invalid", "cfFieldName and cfSearchStr must be given together.")
+	}
+	cfSearch := c.query.Get("cfFieldName") != ""
 	var out []agent
 	for _, ag := range s.data.agents {
 		if status != "" && ag.Status != status {
@@ -332,13 +357,31 @@ func listAgents(c *call) *reply {
 		if light != "" && (light == "true") != ag.IsLightAgent {
 			continue
 		}
+		if confirmed != "" && (confirmed == "true") != ag.IsConfirmed {
+			continue
+		}
 		if depts != nil && !anyIn(ag.AssociatedDepartmentIDs, depts) {
 			continue
 		}
-		if search != "" && !strings.Contains(strings.ToLower(ag.Name+" "+ag.EmailID), search) {
+		if roles != nil && !slices.Contains(roles, ag.RoleID) || profiles != nil && !slices.Contains(profiles, ag.ProfileID) {
+			continue
+		}
+		if perm == "${NON_LIGHT}" && ag.IsLightAgent || perm != "" && perm != "${NON_LIGHT}" && ag.RolePermissionType != perm {
+			continue
+		}
+		if search != "" && !strings.Contains(strings.ToLower(searchIn(ag)), search) {
+			continue
+		}
+		if cfSearch {
 			continue
 		}
 		out = append(out, *ag)
+	}
+	if c.query.Get("sortOrder") != "" {
+		slices.SortStableFunc(out, func(a, b agent) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+		if c.query.Get("sortOrder") == "desc" {
+			slices.Reverse(out)
+		}
 	}
 	lo, hi := pageBounds(c.query, len(out), defaultLimit)
 	return listReply(out[lo:hi])
@@ -371,10 +414,14 @@ func listDepartments(c *call) *reply {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	enabled := c.query.Get("isEnabled")
+	chat := c.query.Get("chatStatus")
 	search := lowerTrim(strings.Trim(c.query.Get("searchStr"), "*"))
 	var out []department
 	for _, dp := range s.data.departments {
 		if enabled != "" && (enabled == "true") != dp.IsEnabled {
+			continue
+		}
+		if chat == "${UNAVAILABLE}" && dp.ChatStatus == "AVAILABLE" || chat != "" && chat != "${UNAVAILABLE}" && dp.ChatStatus != chat {
 			continue
 		}
 		if search != "" && !strings.Contains(strings.ToLower(dp.Name), search) {

@@ -101,7 +101,12 @@ func init() {
 	ct["isSpam"] = oneOf("true", "false")
 	add("GET", "contacts/{id}/tickets", ct, contactTickets)
 
-	add("GET", "accounts", listP(100, "viewId", "sortBy", "fields", "include"), listAccounts)
+	// getAccounts (Account.json) has no include; filters is filter_json.
+	as := listP(100, "fields", "filters")
+	as["sortBy"] = sortField("website", "email", "phone", "accountName", "createdTime", "modifiedTime")
+	as["viewId"] = numericIDs()
+	as["filterId"] = numericIDs()
+	add("GET", "accounts", as, listAccounts)
 	add("GET", "accounts/{id}", map[string]paramRule{"include": oneOf("owner")}, getAccount)
 	add("POST", "accounts", map[string]paramRule{}, createAccount)
 	add("PATCH", "accounts/{id}", map[string]paramRule{}, updateAccount)
@@ -118,7 +123,10 @@ func init() {
 	al["profileIds"] = numericIDs()
 	add("GET", "agents", al, listAgents)
 	add("GET", "agents/{id}", map[string]paramRule{"include": oneOf("profile", "role", "associatedDepartments", "associatedChatDepartments", "verifiedEmails")}, getAgent)
-	add("GET", "departments", listP(200, "isEnabled", "chatStatus", "searchStr"), listDepartments)
+	dl := listP(200, "searchStr")
+	dl["isEnabled"] = oneOf("true", "false")
+	dl["chatStatus"] = oneOf("AVAILABLE", "DISABLED", "NOT_CREATED", "${UNAVAILABLE}")
+	add("GET", "departments", dl, listDepartments)
 	add("GET", "departments/{id}", map[string]paramRule{}, getDepartment)
 
 	gs := listP(100, "searchStr", "module", "sortBy", "departmentId")

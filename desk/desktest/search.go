@@ -1,7 +1,9 @@
 package desktest
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -89,6 +91,18 @@ func searchTickets(c *call) *reply {
 			conds = append(conds, cond{get, splitList(v)})
 		}
 	}
+	for i := 1; i <= 10; i++ {
+		name := "customField" + strconv.Itoa(i)
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		field, want, ok := strings.Cut(v, ":")
+		if !ok || field == "" || len(v) > 1000 {
+			return unprocessable(name, "invalid", "The value must be a field's API name and the value to search, separated by a colon (cf_modelname:F3*).")
+		}
+		conds = append(conds, cond{func(t *ticket) string { return cfString(t.CF[field]) }, []string{want}})
+	}
 	all := strings.ToLower(strings.Trim(q.Get("_all"), "*"))
 	s := c.s
 	s.mu.RLock()
@@ -104,7 +118,7 @@ next:
 		for _, cd := range conds {
 			v, ok := cd.get(t), false
 			for _, p := range cd.vals {
-				if wildMatch(p, v) {
+				if emptyCheck(p, v) || wildMatch(p, v) {
 					ok = true
 					break
 				}
@@ -190,4 +204,24 @@ func searchAll(c *call) *reply {
 		}
 	}
 	return searchReply(out, len(hits))
+}
+
+// emptyCheck is Desk's ${empty} and ${notempty} search values.
+func emptyCheck(pattern, v string) bool {
+	switch pattern {
+	case "${empty}":
+		return v == ""
+	case "${notempty}":
+		return v != ""
+	}
+	return false
+}
+
+// cfString is a custom field's value as the search compares it; "" when
+// unset.
+func cfString(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
 }

@@ -93,7 +93,7 @@ func sendReply(c *call) *reply {
 		ct = "text/plain"
 	}
 	th := &thread{ID: d.newID(), Channel: strOf(m["channel"]), Status: "SUCCESS", Direction: "out",
-		Visibility: "public", Summary: summary, Content: strp(content), ContentType: ct,
+		Visibility: visibilityOf(c.query.Get("isPrivate")), Summary: summary, Content: strp(content), ContentType: ct,
 		FromEmailAddress: strOf(m["fromEmailAddress"]), To: optStr(m["to"]), Cc: optStr(m["cc"]), Bcc: optStr(m["bcc"]),
 		Author:      threadAuthor{ID: strp(ag.ID), Name: ag.Name, Email: ag.EmailID, Type: "AGENT"},
 		CreatedTime: msTime(c.now), CanReply: true, Attachments: []any{}}
@@ -212,4 +212,13 @@ func deleteComment(c *call) *reply {
 	t.comments = slices.Delete(t.comments, i, i+1)
 	t.CommentCount = numString(len(t.comments))
 	return emptyReply(http.StatusNoContent)
+}
+
+// visibilityOf is a new thread's visibility from sendReply's isPrivate
+// query parameter (v1.0/Thread.json).
+func visibilityOf(isPrivate string) string {
+	if isPrivate == "true" {
+		return "private"
+	}
+	return "public"
 }

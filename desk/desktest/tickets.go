@@ -2,6 +2,7 @@ package desktest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -166,6 +167,9 @@ func (s *Server) ticketView(t *ticket, detail bool, include []string) ticket {
 	} else if v.Description == nil {
 		v.Description = strp("<div>" + firstSummary(t) + "</div>")
 	}
+	if detail {
+		v.SharedCount = strp("0")
+	}
 	d := s.data
 	for _, inc := range include {
 		switch inc {
@@ -189,6 +193,10 @@ func (s *Server) ticketView(t *ticket, detail bool, include []string) ticket {
 		case "isRead":
 			read := t.StatusType == "Closed"
 			v.IsRead = &read
+		case "contract":
+			v.ContractID = json.RawMessage("null")
+		case "skills":
+			v.SkillsInfo = skillsOf(t)
 		}
 	}
 	return v
@@ -251,4 +259,20 @@ func countTickets(c *call) *reply {
 		}
 	}
 	return jsonReply(http.StatusOK, map[string]int{"count": n})
+}
+
+// skillsOf is the skillsInfo of t (schema skills_info_json): one language
+// skill from the ticket's language, with IDs as numbers and the weight as a
+// string, two of the loose shapes the spec allows.
+func skillsOf(t *ticket) json.RawMessage {
+	lang := t.Language
+	if lang == "" {
+		lang = "English"
+	}
+	b, _ := json.Marshal([]map[string]any{{
+		"skillId": json.Number(fmt.Sprintf("18920000003790%02d", len(lang))), "skillName": lang,
+		"skillTypeId": json.Number("1892000000364001"), "skillTypeName": "Language",
+		"mappingType": "SYSTEM", "weightage": "5",
+	}})
+	return b
 }
