@@ -132,13 +132,7 @@ func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) ([
 //
 // Desk API: GET /api/v1/accounts (once per page)
 func (s *AccountsService) All(ctx context.Context, opts *AccountListOptions) iter.Seq2[Account, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxAccountLimit, 0, func(ctx context.Context, lo ListOptions) ([]Account, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.List(ctx, &o)
-		return page, err
-	})
+	return listAll(ctx, opts, maxAccountLimit, 0, s.List)
 }
 
 // Get returns the account with the given ID. include may be "owner" (the

@@ -174,13 +174,7 @@ func (s *AgentsService) List(ctx context.Context, opts *AgentListOptions) ([]Age
 //
 // Desk API: GET /api/v1/agents (once per page)
 func (s *AgentsService) All(ctx context.Context, opts *AgentListOptions) iter.Seq2[Agent, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxAgentLimit, 0, func(ctx context.Context, lo ListOptions) ([]Agent, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.List(ctx, &o)
-		return page, err
-	})
+	return listAll(ctx, opts, maxAgentLimit, 0, s.List)
 }
 
 // Get returns the agent with the given ID. include adds related data:

@@ -109,12 +109,8 @@ func (s *CommentsService) List(ctx context.Context, ticketID string, opts *Comme
 //
 // Desk API: GET /api/v1/tickets/{ticketId}/comments (once per page)
 func (s *CommentsService) All(ctx context.Context, ticketID string, opts *CommentListOptions) iter.Seq2[Comment, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxCommentLimit, 0, func(ctx context.Context, lo ListOptions) ([]Comment, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.List(ctx, ticketID, &o)
-		return page, err
+	return listAll(ctx, opts, maxCommentLimit, 0, func(ctx context.Context, o *CommentListOptions) ([]Comment, *Response, error) {
+		return s.List(ctx, ticketID, o)
 	})
 }
 

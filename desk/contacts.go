@@ -162,13 +162,7 @@ func (s *ContactsService) List(ctx context.Context, opts *ContactListOptions) ([
 //
 // Desk API: GET /api/v1/contacts (once per page)
 func (s *ContactsService) All(ctx context.Context, opts *ContactListOptions) iter.Seq2[Contact, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxContactLimit, 0, func(ctx context.Context, lo ListOptions) ([]Contact, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.List(ctx, &o)
-		return page, err
-	})
+	return listAll(ctx, opts, maxContactLimit, 0, s.List)
 }
 
 // Get returns the contact with the given ID.
@@ -259,11 +253,7 @@ func (s *ContactsService) Tickets(ctx context.Context, contactID string, opts *C
 //
 // Desk API: GET /api/v1/contacts/{contactId}/tickets (once per page)
 func (s *ContactsService) AllTickets(ctx context.Context, contactID string, opts *ContactTicketsOptions) iter.Seq2[Ticket, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxTicketLimit, 0, func(ctx context.Context, lo ListOptions) ([]Ticket, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.Tickets(ctx, contactID, &o)
-		return page, err
+	return listAll(ctx, opts, maxTicketLimit, 0, func(ctx context.Context, o *ContactTicketsOptions) ([]Ticket, *Response, error) {
+		return s.Tickets(ctx, contactID, o)
 	})
 }

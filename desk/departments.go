@@ -85,13 +85,7 @@ func (s *DepartmentsService) List(ctx context.Context, opts *DepartmentListOptio
 //
 // Desk API: GET /api/v1/departments (once per page)
 func (s *DepartmentsService) All(ctx context.Context, opts *DepartmentListOptions) iter.Seq2[Department, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxDepartmentLimit, 0, func(ctx context.Context, lo ListOptions) ([]Department, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.List(ctx, &o)
-		return page, err
-	})
+	return listAll(ctx, opts, maxDepartmentLimit, 0, s.List)
 }
 
 // Get returns the department with the given ID.

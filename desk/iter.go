@@ -93,6 +93,26 @@ func paginate[T any](ctx context.Context, start ListOptions, maxLimit, maxFrom i
 	}
 }
 
+// pageOptions gives generic code the ListOptions embedded in every list's
+// options.
+func (o *ListOptions) pageOptions() *ListOptions { return o }
+
+// listAll iterates a list call page by page: each page is a copy of opts
+// (the zero options for nil) with its ListOptions moved on. The options are
+// copied when listAll is called.
+func listAll[T, O any, PO interface {
+	*O
+	pageOptions() *ListOptions
+}](ctx context.Context, opts PO, maxLimit, maxFrom int, list func(context.Context, PO) ([]T, *Response, error)) iter.Seq2[T, error] {
+	o := valueOf((*O)(opts))
+	return paginate(ctx, *PO(&o).pageOptions(), maxLimit, maxFrom, func(ctx context.Context, lo ListOptions) ([]T, error) {
+		page := o
+		*PO(&page).pageOptions() = lo
+		items, _, err := list(ctx, &page)
+		return items, err
+	})
+}
+
 // valueOf returns a copy of *p, or the zero value for nil.
 func valueOf[T any](p *T) T {
 	if p == nil {

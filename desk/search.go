@@ -234,12 +234,9 @@ func (s *TicketsService) Search(ctx context.Context, opts *TicketSearchOptions) 
 //
 // Desk API: GET /api/v1/tickets/search (once per page)
 func (s *TicketsService) SearchAll(ctx context.Context, opts *TicketSearchOptions) iter.Seq2[Ticket, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxSearchLimit, maxTicketSearchFrom, func(ctx context.Context, lo ListOptions) ([]Ticket, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, _, err := s.Search(ctx, &o)
-		return page, err
+	return listAll(ctx, opts, maxSearchLimit, maxTicketSearchFrom, func(ctx context.Context, o *TicketSearchOptions) ([]Ticket, *Response, error) {
+		page, _, resp, err := s.Search(ctx, o)
+		return page, resp, err
 	})
 }
 
@@ -364,11 +361,8 @@ func (s *SearchService) Search(ctx context.Context, opts *SearchOptions) ([]Sear
 //
 // Desk API: GET /api/v1/search (once per page)
 func (s *SearchService) All(ctx context.Context, opts *SearchOptions) iter.Seq2[SearchResult, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxSearchLimit, maxSearchFrom, func(ctx context.Context, lo ListOptions) ([]SearchResult, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, _, err := s.Search(ctx, &o)
-		return page, err
+	return listAll(ctx, opts, maxSearchLimit, maxSearchFrom, func(ctx context.Context, o *SearchOptions) ([]SearchResult, *Response, error) {
+		page, _, resp, err := s.Search(ctx, o)
+		return page, resp, err
 	})
 }

@@ -135,12 +135,8 @@ func (s *ThreadsService) List(ctx context.Context, ticketID string, opts *Thread
 //
 // Desk API: GET /api/v1/tickets/{ticketId}/threads (once per page)
 func (s *ThreadsService) All(ctx context.Context, ticketID string, opts *ThreadListOptions) iter.Seq2[Thread, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxThreadLimit, 0, func(ctx context.Context, lo ListOptions) ([]Thread, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.List(ctx, ticketID, &o)
-		return page, err
+	return listAll(ctx, opts, maxThreadLimit, 0, func(ctx context.Context, o *ThreadListOptions) ([]Thread, *Response, error) {
+		return s.List(ctx, ticketID, o)
 	})
 }
 

@@ -443,13 +443,7 @@ func (s *TicketsService) List(ctx context.Context, opts *TicketListOptions) ([]T
 //
 // Desk API: GET /api/v1/tickets (once per page)
 func (s *TicketsService) All(ctx context.Context, opts *TicketListOptions) iter.Seq2[Ticket, error] {
-	o := valueOf(opts)
-	return paginate(ctx, o.ListOptions, maxTicketLimit, 0, func(ctx context.Context, lo ListOptions) ([]Ticket, error) {
-		o := o
-		o.ListOptions = lo
-		page, _, err := s.List(ctx, &o)
-		return page, err
-	})
+	return listAll(ctx, opts, maxTicketLimit, 0, s.List)
 }
 
 // Get returns the ticket with the given ID. include adds related records:
