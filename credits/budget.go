@@ -9,7 +9,11 @@ type Pacing int
 const (
 	// Asap spends as fast as work arrives, stopping only at the caps.
 	Asap Pacing = iota + 1
-	// Even spreads what is left of the budget over what is left of the day.
+	// Even spreads what is left of the budget over what is left of the day:
+	// each call waits for its estimate in a token bucket whose rate is the
+	// credits left under the cap (less Budget.ForecastOthers' forecast) over
+	// the time left to the reset. Calls explicitly marked Interactive with
+	// WithPriority take their tokens without waiting.
 	Even
 )
 
@@ -55,10 +59,70 @@ type Budget struct {
 	// Zero means 1 (the whole allotment).
 	Cap float64
 	// InteractiveReserve is the fraction of the cap (0 <= r < 1) that
-	// Background calls may not spend.
+	// Background calls may not spend (but see ProrateReserve).
 	InteractiveReserve float64
 	Pacing             Pacing
 	OnExhausted        ExhaustedPolicy
+
+	// ForecastOthers leaves room for what the organisation's other
+	// integrations are expected to spend for the rest of the credit day.
+	// Without it, everything the organisation has not spent yet counts as
+	// this client's to spend, including the share the others spend later:
+	// Asap takes it early and Even spends too fast, and the others (or this
+	// client's own late calls) then meet THRESHOLD_EXCEEDED.
+	//
+	// The others' spend so far is OrgSpent - Spent of the ledger (learnt from
+	// Desk's remaining header, re-read every Config.LedgerRefresh). Their
+	// rate is that spend over the time it took, measured two ways, from the
+	// start of the credit day and from the first reading of the day (for a
+	// client that started after others began their day's work), each over at
+	// least a minute. Each rate, times the time left to the reset, gives a
+	// projection F, raised to an upper bound
+	//
+	//	F + 2 × sqrt(F × J × (1 + F/seen))
+	//
+	// where J is the largest rise of the others' spend between two readings
+	// and seen is the spend the rate was measured on: the spread of a sum of
+	// calls of up to J credits arriving at random (F × J), and of a rate
+	// measured on little data (F²×J/seen, large early in the day or after a
+	// start); J is also raised to the spread (variance over mean) of the
+	// others' spend per minute once a few minutes were seen, which is larger
+	// when their calls come in runs. The forecast is the larger bound plus
+	// J, so that the others' next burst fits even at the end of the day.
+	//
+	// The forecast is kept from Background calls: they are refused once the
+	// organisation's spend plus the forecast plus the interactive reserve
+	// would pass the cap. Even pacing spreads over the rest of the day what
+	// the cap leaves after the projection F (the larger one, plus J, without
+	// the margin): this client's own unspent share covers the others' spread
+	// until near the reset, where the Background limit takes over. Interactive
+	// calls are limited by the cap alone, as without the option: the
+	// interactive reserve, not the others' share, is what keeps them from
+	// being refused. The invariants of the cap hold as before, with the
+	// forecast part of the Background limit (Governor.Limit).
+	//
+	// The forecast only knows what it has seen: others that spend in a few
+	// large bursts at unknown times, or far more late in the day than early,
+	// can still be squeezed. It applies to credits only, not to legacy
+	// request counting (which has no remaining header to learn from).
+	ForecastOthers bool
+	// ProrateReserve lets Background calls spend the interactive reserve as
+	// the day passes: at an instant with a fraction f of the credit day left,
+	// the reserve is
+	//
+	//	min(R, max(ceil(f × R), I))
+	//
+	// where R is InteractiveReserve of the cap and I is the forecast of this
+	// client's own Interactive spend for the rest of the day (the estimator
+	// of ForecastOthers applied to the credits Interactive calls were
+	// charged today, measured from the first reading of the day). So the
+	// reserve still covers the interactive work expected until the reset,
+	// and no more than R is ever held back; at the reset it is about I, the
+	// largest interactive burst, instead of all of R. Background calls never
+	// take the reserve as defined here; Interactive calls are never refused
+	// while it holds. The reserve is re-computed every Config.LedgerRefresh.
+	// In legacy request counting the reserve is not prorated.
+	ProrateReserve bool
 }
 
 // String returns "asap", "even", or "Pacing(n)"; the zero value reads "asap".

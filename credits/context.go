@@ -54,12 +54,27 @@ func JobFrom(ctx context.Context) (Job, bool) {
 }
 
 // WithPriority returns a context whose calls have priority p.
+//
+// A call whose context was given Interactive by WithPriority is not delayed
+// by Even pacing: it takes its credits from the pacing limiter at once (so
+// the calls after it wait the longer and the day's line is kept), and still
+// passes every cap, the reserve check and the concurrency limit. A context
+// without a priority is Interactive for the caps and the reserve, but waits
+// its turn under Even pacing like a Background call, so that code that never
+// sets a priority is paced.
 func WithPriority(ctx context.Context, p Priority) context.Context {
 	return context.WithValue(ctx, priorityKey{}, p)
 }
 
 // PriorityFrom returns the priority carried by ctx, Interactive by default.
 func PriorityFrom(ctx context.Context) Priority {
-	p, _ := ctx.Value(priorityKey{}).(Priority)
+	p, _ := priorityOf(ctx)
 	return p
+}
+
+// priorityOf returns the priority carried by ctx and whether WithPriority set
+// it (an explicit Interactive jumps the Even pacing queue).
+func priorityOf(ctx context.Context) (Priority, bool) {
+	p, ok := ctx.Value(priorityKey{}).(Priority)
+	return p, ok
 }

@@ -112,6 +112,15 @@ type Governor struct {
 	refresh   time.Duration
 	legAfter  int64
 
+	// Budget.ForecastOthers and Budget.ProrateReserve: the tracks are
+	// updated under fcMu at each ledger refresh, and their forecasts
+	// published for Admit in othersFc and interFc (credits).
+	forecastOthers, prorate bool
+	fcMu                    sync.Mutex
+	others, inter           spendTrack
+	othersFc, othersPt      atomic.Int64 // upper bound, point forecast
+	interFc                 atomic.Int64
+
 	legacy      atomic.Bool // counting requests now
 	noCreditRun atomic.Int64
 
@@ -125,11 +134,12 @@ type Governor struct {
 
 	slots *slots
 
-	// The last remaining credits Desk reported and when (unix ns, 0: never).
-	// The two may be read torn by a racing response; the jump threshold
-	// absorbs that.
-	lastRem   atomic.Int64
-	lastRemAt atomic.Int64
+	// lastObs packs the server second of the latest remaining credits Desk
+	// reported (unix seconds - obsEpoch, high 32 bits; 0: never) and the
+	// lowest remaining reported in that second (low 32 bits). See
+	// noteRemaining.
+	lastObs  atomic.Uint64
+	obsEpoch int64
 
 	jobsMu sync.Mutex
 	jobs   atomic.Pointer[map[string]*jobState]
@@ -208,6 +218,7 @@ func NewGovernor(cfg Config) (*Governor, error) {
 		return nil, fmt.Errorf("credits: Budget.InteractiveReserve is %v: it must be a fraction of the cap, 0 <= r < 1: %w", r, ErrInvalidConfig)
 	}
 	g.reserve = int64(math.Round(r * float64(g.capLimit)))
+	g.forecastOthers, g.prorate = b.ForecastOthers, b.ProrateReserve
 
 	switch b.Pacing {
 	case 0, Asap:
@@ -267,6 +278,7 @@ func NewGovernor(cfg Config) (*Governor, error) {
 
 	now := g.clock.Now()
 	g.started = now
+	g.obsEpoch = now.Unix() - 1<<24 // leaves room for a server clock behind ours
 	if g.pacing == Even {
 		// A new limiter starts full; drained, a restart cannot burst. The
 		// rate is set on every admission from what is left of the day.
@@ -337,17 +349,39 @@ func (g *Governor) CostModel() *CostModel { return g.costs }
 func (g *Governor) Window() *Window { return g.window }
 
 // Limit returns the credits (requests in legacy mode) the organisation may
-// have spent before calls of priority p are refused.
+// have spent now before calls of priority p are refused: the cap for
+// Interactive calls; for Background calls, the cap less the interactive
+// reserve (prorated under Budget.ProrateReserve) and less the forecast of
+// the other integrations' spend for the rest of the day
+// (Budget.ForecastOthers). Without those options it does not change during
+// the day.
 func (g *Governor) Limit(p Priority) int64 {
-	legacy := g.legacy.Load()
-	capLimit, res := g.capLimit, g.reserve
-	if legacy {
-		capLimit, res = g.legacyCap, g.legacyRes
+	now := g.clock.Now()
+	return g.limitAt(p, now, g.dayAt(now))
+}
+
+func (g *Governor) limitAt(p Priority, now time.Time, di *dayInfo) int64 {
+	if g.legacy.Load() {
+		if p != Interactive {
+			return g.legacyCap - g.legacyRes
+		}
+		return g.legacyCap
 	}
-	if p != Interactive {
-		return capLimit - res
+	if p == Interactive {
+		return g.capLimit
 	}
-	return capLimit
+	return g.capLimit - g.othersFc.Load() - g.reserveAt(now, di)
+}
+
+// reserveAt returns the interactive reserve in credits at now (see
+// Budget.ProrateReserve).
+func (g *Governor) reserveAt(now time.Time, di *dayInfo) int64 {
+	if !g.prorate || g.reserve == 0 {
+		return g.reserve
+	}
+	f := float64(di.reset.Sub(now)) / float64(di.reset.Sub(di.start))
+	r := int64(math.Ceil(min(max(f, 0), 1) * float64(g.reserve)))
+	return min(g.reserve, max(r, g.interFc.Load()))
 }
 
 func (g *Governor) allotmentNow() int64 {
@@ -372,21 +406,54 @@ func (g *Governor) dayAt(now time.Time) *dayInfo {
 }
 
 // stoppedUntil returns the end of the organisation's stop, re-reading the
-// ledger (shared with a fleet) at most every LedgerRefresh.
-func (g *Governor) stoppedUntil(ctx context.Context, now time.Time, day Day) time.Time {
+// ledger (shared with a fleet) at most every LedgerRefresh; each reading
+// also updates the forecasts.
+func (g *Governor) stoppedUntil(ctx context.Context, now time.Time, di *dayInfo) time.Time {
 	n := now.UnixNano()
 	if next := g.nextRefresh.Load(); n >= next && g.nextRefresh.CompareAndSwap(next, n+int64(g.refresh)) {
-		snap, err := g.ledger.Snapshot(ctx, day)
+		snap, err := g.ledger.Snapshot(ctx, di.day)
 		if err != nil {
 			g.ledgerError(fmt.Errorf("credits: reading the stop flag: %w: %w", ErrLedgerUnavailable, err))
-		} else if !snap.StoppedUntil.IsZero() {
-			g.raiseStop(snap.StoppedUntil)
+		} else {
+			if !snap.StoppedUntil.IsZero() {
+				g.raiseStop(snap.StoppedUntil)
+			}
+			g.updateForecasts(now, di, snap)
 		}
 	}
 	if su := g.stopUntil.Load(); su > n {
 		return time.Unix(0, su)
 	}
 	return time.Time{}
+}
+
+// updateForecasts feeds a ledger reading to the spend tracks and publishes
+// their forecasts (Budget.ForecastOthers, Budget.ProrateReserve).
+func (g *Governor) updateForecasts(now time.Time, di *dayInfo, snap LedgerSnapshot) {
+	if !g.forecastOthers && !g.prorate {
+		return
+	}
+	g.fcMu.Lock()
+	defer g.fcMu.Unlock()
+	if g.forecastOthers {
+		// Before Desk reported anything today, the others' spend is unknown.
+		var fc, pt int64
+		if snap.HasRemaining && !g.legacy.Load() {
+			var seen time.Time
+			if o := g.lastObs.Load(); o != 0 {
+				seen = time.Unix(int64(o>>32)+g.obsEpoch+1, 0) // the end of the second
+			}
+			g.others.add(di.day, now, seen, max(snap.OrgSpent-snap.Spent, 0), g.refresh)
+			pt, fc = g.others.forecast(di.day, now, di.start, di.reset, true)
+		}
+		g.othersFc.Store(fc)
+		g.othersPt.Store(pt)
+	}
+	if g.prorate {
+		g.inter.add(di.day, now, now, g.prio[0].charged.Load(), g.refresh)
+		_, fc := g.inter.forecast(di.day, now, di.start, di.reset, false)
+		g.interFc.Store(fc)
+	}
 }
 
 func (g *Governor) raiseStop(until time.Time) {
@@ -475,7 +542,7 @@ func (g *Governor) Admit(ctx context.Context, call Call) (*Permit, error) {
 	if legacy {
 		est = 1
 	}
-	prio := PriorityFrom(ctx)
+	prio, explicit := priorityOf(ctx)
 	pi := prioIndex(prio)
 	var js *jobState
 	job, hasJob := JobFrom(ctx)
@@ -501,7 +568,7 @@ func (g *Governor) Admit(ctx context.Context, call Call) (*Permit, error) {
 		now := g.clock.Now()
 		di := g.dayAt(now)
 		// 2. The organisation's stop flag.
-		if until := g.stoppedUntil(ctx, now, di.day); !until.IsZero() {
+		if until := g.stoppedUntil(ctx, now, di); !until.IsZero() {
 			js.end(est, 0)
 			ref := &Refusal{Reason: ErrThresholdExceeded, Route: rs.route, Job: job.Name, Needed: est, Reset: until}
 			if g.policy == WaitForReset {
@@ -517,7 +584,7 @@ func (g *Governor) Admit(ctx context.Context, call Call) (*Permit, error) {
 		}
 		// 3-5. Daily cap, interactive reserve, org remaining: one atomic
 		// reservation in the ledger, which counts the whole org's spend.
-		limit := g.Limit(prio)
+		limit := g.limitAt(prio, now, di)
 		res, err := g.ledger.Reserve(ctx, ReserveRequest{Day: di.day, Reset: di.reset, Amount: est, Limit: limit, Allotment: g.allotmentNow(), Lease: g.lease})
 		if err != nil {
 			js.end(est, 0)
@@ -550,8 +617,12 @@ func (g *Governor) Admit(ctx context.Context, call Call) (*Permit, error) {
 			p.hold = Hold{Day: di.day, Amount: est}
 		}
 		// 6. Pacing.
-		leftCap := g.Limit(Interactive) - limit + res.Available
-		d, err := g.pace(ctx, rs, est, now, di, leftCap, legacy)
+		// Even pacing spreads what the others are expected to leave (the
+		// point forecast): the margin of the upper bound is left to the
+		// Background limit, which binds only near the reset, when this
+		// client's own unspent share no longer covers the others' spread.
+		leftCap := g.limitAt(Interactive, now, di) - g.othersPt.Load() - limit + res.Available
+		d, err := g.pace(ctx, rs, est, now, di, leftCap, legacy, explicit && prio == Interactive)
 		waited += d
 		if err != nil {
 			p.giveBack()
@@ -629,8 +700,11 @@ func beyondDeadline(ctx context.Context, d time.Duration) bool {
 }
 
 // pace waits for the call's turn under Even pacing and the legacy
-// per-minute limit. The limiters' time is the injected clock's.
-func (g *Governor) pace(ctx context.Context, rs *routeState, est int64, now time.Time, di *dayInfo, leftCap int64, legacy bool) (time.Duration, error) {
+// per-minute limit. The limiters' time is the injected clock's. With
+// jumpEven (a call marked Interactive by WithPriority), the call takes its
+// tokens from the Even limiter without waiting for them: it is not delayed,
+// and the calls after it wait the longer.
+func (g *Governor) pace(ctx context.Context, rs *routeState, est int64, now time.Time, di *dayInfo, leftCap int64, legacy, jumpEven bool) (time.Duration, error) {
 	var rsvs [2]*rate.Reservation
 	k := 0
 	var delay time.Duration
@@ -644,8 +718,10 @@ func (g *Governor) pace(ctx context.Context, rs *routeState, est int64, now time
 		g.even.SetLimitAt(now, rate.Limit(float64(max(leftCap, 1))/left.Seconds()))
 		g.ensureBurst(now, est)
 		r := g.even.ReserveN(now, int(est))
-		rsvs[k], k = r, k+1
-		delay = max(delay, r.DelayFrom(now))
+		if !jumpEven {
+			rsvs[k], k = r, k+1
+			delay = max(delay, r.DelayFrom(now))
+		}
 	}
 	if legacy && g.perMinute != nil {
 		r := g.perMinute.ReserveN(now, 1)
@@ -791,7 +867,7 @@ func (p *Permit) Settle(o Observation) {
 	observeToday := false
 	var di *dayInfo
 	if o.HasRemaining && !g.legacy.Load() {
-		g.noteRemaining(o.Remaining, now)
+		g.noteRemaining(o.Remaining, now, o.Date)
 		di = g.dayAt(now)
 		if di.day == p.hold.Day {
 			s.Remaining, s.HasRemaining = o.Remaining, true
@@ -877,20 +953,54 @@ func (g *Governor) trackMode(o Observation, credit bool) {
 
 // noteRemaining watches Desk's remaining credits for a jump up, the sign of
 // a reset Desk made, and realigns the credit day to it.
-func (g *Governor) noteRemaining(rem int64, now time.Time) {
-	prevNanos := g.lastRemAt.Swap(now.UnixNano())
-	prev := g.lastRem.Swap(rem)
-	// Responses overtake each other in flight, so small rises are noise.
-	threshold := max(g.allotment/100, 10)
-	if prevNanos == 0 || rem <= prev+threshold {
-		return
+//
+// Responses overtake each other in flight: one computed before another
+// integration's burst can arrive after one computed after it, and show more
+// credits left. So each remaining is placed at the server's second, from
+// the response's Date header (date; without one, the local second of
+// arrival), and compared only with the lowest remaining of the latest
+// earlier second seen:
+//
+//   - a later second than any seen: a rise of more than 1% of the allotment
+//     (at least 10 credits) over that second's lowest is a reset in between;
+//   - the same second: the lower remaining is kept, and nothing is compared,
+//     since a reset does not happen within a second;
+//   - an earlier second: the response is late and ignored.
+//
+// Desk only lowers the remaining credits within a day, so no pair of
+// responses ordered by their server seconds shows a rise unless a day
+// started between them.
+func (g *Governor) noteRemaining(rem int64, now, date time.Time) {
+	at := date
+	if at.IsZero() {
+		at = now
 	}
-	prevAt := time.Unix(0, prevNanos)
-	before := g.window.Day(prevAt)
-	if g.window.Realign(prevAt, now) {
-		g.cur.Store(nil)
-		nd := g.dayAt(now)
-		g.obs.OnReset(ResetEvent{Previous: before, Day: nd.day, At: now, ServerMade: true, Shift: g.window.Shift()})
+	sec := at.Unix() - g.obsEpoch
+	if sec <= 0 || sec >= 1<<32 {
+		return // a date too far from our clock to be believed
+	}
+	r := uint64(min(max(rem, 0), math.MaxUint32))
+	next := uint64(sec)<<32 | r
+	for {
+		old := g.lastObs.Load()
+		oldSec, oldRem := int64(old>>32), int64(old&math.MaxUint32)
+		if old != 0 && (sec < oldSec || sec == oldSec && int64(r) >= oldRem) {
+			return
+		}
+		if !g.lastObs.CompareAndSwap(old, next) {
+			continue
+		}
+		if old == 0 || sec == oldSec || int64(r) <= oldRem+max(g.allotment/100, 10) {
+			return
+		}
+		prevAt := time.Unix(oldSec+g.obsEpoch, 0)
+		before := g.window.Day(prevAt)
+		if g.window.Realign(prevAt, now) {
+			g.cur.Store(nil)
+			nd := g.dayAt(now)
+			g.obs.OnReset(ResetEvent{Previous: before, Day: nd.day, At: now, ServerMade: true, Shift: g.window.Shift()})
+		}
+		return
 	}
 }
 

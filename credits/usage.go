@@ -29,9 +29,15 @@ type Usage struct {
 
 	Allotment int64 `json:"allotment"`
 	// Cap is the most the organisation may have spent before Interactive
-	// calls are refused; Background calls stop InteractiveReserve earlier.
+	// calls are refused; Background calls stop InteractiveReserve (the
+	// reserve now, prorated under Budget.ProrateReserve) plus OthersForecast
+	// earlier.
 	Cap                int64 `json:"cap"`
 	InteractiveReserve int64 `json:"interactive_reserve"`
+	// OthersForecast is what the other integrations are expected to spend
+	// before the reset (Budget.ForecastOthers; 0 without it), kept from
+	// Background calls and Even pacing.
+	OthersForecast int64 `json:"others_forecast"`
 
 	// Spent is what this ledger's callers were charged today.
 	Spent int64 `json:"spent"`
@@ -147,9 +153,13 @@ func (g *Governor) UsageContext(ctx context.Context) (Usage, error) {
 	u := Usage{
 		At: now, Day: di.day, Zone: g.zone.String(), Mode: "credits", ConfiguredMode: g.mode.String(),
 		Plan: g.plan.String(), Pacing: g.pacing.String(), Allotment: g.allotmentNow(),
-		Cap: g.Limit(Interactive), Reset: di.reset,
+		Cap: g.limitAt(Interactive, now, di), Reset: di.reset,
 	}
-	u.InteractiveReserve = u.Cap - g.Limit(Background)
+	u.InteractiveReserve = u.Cap - g.limitAt(Background, now, di)
+	if !legacy {
+		u.OthersForecast = g.othersFc.Load()
+		u.InteractiveReserve -= u.OthersForecast
+	}
 	if legacy {
 		u.Mode = "legacy"
 	}
@@ -245,6 +255,9 @@ func (u Usage) String() string {
 	fmt.Fprintf(tw, "%s\tallotment\tcap\treserve\tspent\torg spent\theld\tremaining\t\n", unit)
 	fmt.Fprintf(tw, "\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", u.Allotment, u.Cap, u.InteractiveReserve, u.Spent, u.OrgSpent, u.Held, u.Remaining)
 	tw.Flush()
+	if u.OthersForecast > 0 {
+		fmt.Fprintf(&b, "%d left out of the cap for what other integrations are expected to spend before the reset\n", u.OthersForecast)
+	}
 	if u.HasOrgRemaining {
 		fmt.Fprintf(&b, "Desk reports %d remaining for the organisation\n", u.OrgRemaining)
 	}

@@ -7,11 +7,15 @@
 //     remaining credits over the time to the reset;
 //   - sdk-even, sdk-asap: this SDK's governor with Even and Asap pacing,
 //     capped at the whole allotment (it learns what other integrations
-//     spend from the remaining header), with a reserve for interactive work.
+//     spend from the remaining header and, with Budget.ForecastOthers,
+//     leaves them what they are expected to spend until the reset), with a
+//     reserve for interactive work prorated over the day
+//     (Budget.ProrateReserve).
 //
 // Each strategy gets a fresh organisation and the same day for the same
 // seed: other integrations spending 30% of the allotment at random
-// instants, a background export that wants more than the day has, bursts
+// instants (many calls of 1 to 10 credits, in short runs of a few calls
+// that start at random times spread over the day), a background export that wants more than the day has, bursts
 // of interactive reads and updates, and a server whose prices differ from
 // the client's estimates on some routes. Everything goes through real HTTP
 // on loopback; a day takes about 40 s of real time, the strategies run side
@@ -103,8 +107,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	r0 := results[0]
-	fmt.Fprintf(out, "simday: seed %d, %v, %v to %v (virtual, %.0fx), other integrations want %d credits\n\n",
-		*seed, credits.Plan{Edition: ed, Agents: *agents}, r0.Start.Format("15:04"), r0.Reset.Format("Jan 2 15:04"), *scale, r0.ExternalWanted)
+	fmt.Fprintf(out, "simday: seed %d, %v, %v to %v (virtual, %.0fx), other integrations want %d credits (%d calls of 1-10 credits in %d runs at random instants)\n\n",
+		*seed, credits.Plan{Edition: ed, Agents: *agents}, r0.Start.Format("15:04"), r0.Reset.Format("Jan 2 15:04"), *scale, r0.ExternalWanted, r0.ExternalCalls, r0.ExternalRuns)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "strategy\tspent\tleft to us\tutilization\tTHRESHOLD_EXCEEDED\tTOO_MANY_REQUESTS\tothers refused\tinteractive refused\tinteractive p95\tpacing error\tran dry at\trequests\tlatency\treal\t")
 	for _, r := range results {

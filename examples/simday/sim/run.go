@@ -96,8 +96,12 @@ func runDay(ctx context.Context, cfg Config) (Result, error) {
 			pacing = credits.Even
 		}
 		// Cap 1: the whole allotment, less what the other integrations
-		// spend, which the governor learns from the remaining header.
-		dc.Budget = credits.Budget{Cap: 1, InteractiveReserve: cfg.InteractiveReserve, Pacing: pacing, OnExhausted: credits.Fail}
+		// spend, which the governor learns from the remaining header and
+		// forecasts for the rest of the day; the interactive reserve is
+		// prorated over the day, so background work gets what interactive
+		// work will not need.
+		dc.Budget = credits.Budget{Cap: 1, InteractiveReserve: cfg.InteractiveReserve, Pacing: pacing, OnExhausted: credits.Fail,
+			ForecastOthers: true, ProrateReserve: true}
 		c, err := desk.NewClient(dc)
 		if err != nil {
 			return Result{}, err
@@ -130,14 +134,14 @@ func runDay(ctx context.Context, cfg Config) (Result, error) {
 	return r.result(m, ct, allotment, start, time.Since(realStart)), nil
 }
 
-// externals spends the other integrations' bursts at their instants.
+// externals spends the other integrations' calls at their instants.
 func (r *run) externals(ctx context.Context, srv *desktest.Server) {
 	for _, b := range r.sched.externals {
 		if !sleep(ctx, r.clock, b.at.Sub(r.clock.Now())) {
 			return
 		}
 		if !r.clock.Now().Before(r.reset) {
-			return // a late timer: the burst would fall in the next day
+			return // a late timer: the call would fall in the next day
 		}
 		r.externalSpent.Add(srv.SpendExternalUpTo(b.credits))
 	}
@@ -270,6 +274,7 @@ func (r *run) result(m *meter, ct *clientTransport, allotment int64, start time.
 	res := Result{
 		Strategy: r.cfg.Strategy, Seed: r.cfg.Seed, Allotment: allotment,
 		ExternalWanted: r.sched.wanted, ExternalSpent: r.externalSpent.Load(),
+		ExternalCalls: len(r.sched.externals), ExternalRuns: r.sched.runs,
 		ThresholdExceeded: m.threshold.Load(), TooManyRequests: m.tooMany.Load(),
 		InteractiveCalls: r.interactiveCalls.Load(), InteractiveRefused: r.interactiveRefused.Load(),
 		Requests: m.requests.Load(), MeanLatency: ct.meanLatency(),

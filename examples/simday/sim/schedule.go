@@ -9,17 +9,31 @@ import (
 
 // Shape of the simulated day's work, per full day (scaled to a shortened one).
 const (
-	// externalBurstsPerDay is how many times a day the other integrations
-	// spend (a sync run, a report, a webhook storm).
-	externalBurstsPerDay = 120
 	// sessionsPerDay is how many bursts of interactive work come in a day.
 	sessionsPerDay = 144
 	// sessionListLimit is the page an agent opens.
 	sessionListLimit = 20
 )
 
-// burst is other integrations spending at one instant.
-type burst struct {
+// The other integrations' model: their share of the day is spent in many
+// API calls of a few credits each, grouped in short runs (a sync pass, a
+// report, a webhook handler) that start at random instants spread
+// uniformly over the simulated window; within a run the calls follow each
+// other a few seconds apart.
+const (
+	// externalRunCalls is the mean number of calls of a run (geometric).
+	externalRunCalls = 8
+	// externalCallGap bounds the gap between two calls of a run.
+	externalCallGap = 4 * time.Second
+)
+
+// externalCosts are the costs an other integration's call is drawn from,
+// with Desk's prices: mostly single records (1), list pages (3, 5), now and
+// then a deep list (10).
+var externalCosts = []int64{1, 1, 1, 1, 3, 3, 3, 5, 5, 10}
+
+// externalCall is one call of another integration, at the server's instant.
+type externalCall struct {
 	at      time.Time
 	credits int64
 }
@@ -53,7 +67,8 @@ func (s session) calls() int {
 
 // schedule is everything of the day that does not depend on the strategy.
 type schedule struct {
-	externals []burst
+	externals []externalCall // in time order
+	runs      int            // how many runs the calls form
 	sessions  []session
 	wanted    int64 // sum of externals
 }
@@ -68,30 +83,22 @@ func newSchedule(cfg Config, start, reset time.Time, allotment int64) schedule {
 
 	var s schedule
 	total := int64(math.Round(cfg.External * float64(allotment)))
-	if total > 0 {
-		n := max(int(math.Round(externalBurstsPerDay*frac)), 12)
-		// Burst sizes are exponential (many small runs, a few big ones),
-		// scaled so that they add up to total exactly.
-		w := make([]float64, n)
-		sum := 0.0
-		for i := range w {
-			w[i] = r.ExpFloat64()
-			sum += w[i]
-		}
-		left := total
-		for i := range w {
-			c := int64(math.Round(w[i] / sum * float64(total)))
-			if i == n-1 || c > left {
-				c = left
+	for left := total; left > 0; s.runs++ {
+		t := at()
+		for {
+			c := min(externalCosts[r.IntN(len(externalCosts))], left)
+			if t.Before(reset) {
+				s.externals = append(s.externals, externalCall{at: t, credits: c})
+				left -= c
 			}
-			left -= c
-			if c > 0 {
-				s.externals = append(s.externals, burst{at: at(), credits: c})
+			if left == 0 || r.IntN(externalRunCalls) == 0 {
+				break
 			}
+			t = t.Add(time.Second + time.Duration(r.Int64N(int64(externalCallGap-time.Second))))
 		}
-		s.wanted = total
-		slices.SortFunc(s.externals, func(a, b burst) int { return a.at.Compare(b.at) })
 	}
+	s.wanted = total
+	slices.SortStableFunc(s.externals, func(a, b externalCall) int { return a.at.Compare(b.at) })
 
 	n := max(int(math.Round(sessionsPerDay*frac)), 8)
 	for range n {

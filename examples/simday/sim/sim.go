@@ -6,7 +6,10 @@
 // organisation past its allotment.
 //
 // Every strategy meets the same day for a given seed: the same other
-// integrations spending at the same instants, the same export, the same
+// integrations spending at the same instants (many calls of 1 to 10 credits,
+// in short runs a few seconds apart, that start at random instants spread
+// over the day, as syncs, reports and webhook handlers do; not a handful of
+// giant bursts), the same export, the same
 // bursts of interactive work, and a server whose prices differ from the
 // client's default estimates on some routes. Only the client changes.
 //
@@ -82,8 +85,9 @@ type Config struct {
 	// 40 agents (95,000 credits a day).
 	Plan credits.Plan
 	// External is the share of the allotment the other integrations want
-	// to spend during the simulated window, at random instants, in bursts
-	// of random size. 0 means DefaultExternal; negative means none.
+	// to spend during the simulated window: calls of 1 to 10 credits, in
+	// runs of about 8 calls 1 to 4 s apart, each run starting at a random
+	// instant of the window. 0 means DefaultExternal; negative means none.
 	External float64
 	// Scale is how many virtual seconds pass per real second; 0 means
 	// DefaultScale.
@@ -205,6 +209,8 @@ type Result struct {
 	// Usage is the governor's report a virtual second before the reset, for
 	// the SDK strategies (nil for the others, or if the run ended early).
 	Usage *credits.Usage
+	// ExternalCalls and ExternalRuns describe the other integrations' day.
+	ExternalCalls, ExternalRuns int
 }
 
 // Line returns the result in the one-line form scripts parse:
