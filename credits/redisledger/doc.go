@@ -23,28 +23,35 @@
 // All keys of an organisation share the hash tag {OrgKey}, so every script
 // touches one Redis Cluster slot:
 //
-//	<prefix>{<org>}:day:<day>     hash: spent, held, ext, low
-//	<prefix>{<org>}:holds:<day>   hash: hold ID -> "a|amount|spent", "s|spent", "r|spent", "x|spent"
-//	<prefix>{<org>}:leases:<day>  sorted set: hold ID -> lease expiry (ms, server clock)
+//	<prefix>{<org>}:day:<day>     hash: spent, held, ext, low, due, and per hold ID
+//	                              "a|amount|spent", "s|spent", "r|spent" or "x|spent"
+//	<prefix>{<org>}:leases:<day>  sorted set: active hold ID -> lease expiry (ms, server clock)
 //	<prefix>{<org>}:stop          the THRESHOLD_EXCEEDED stop, ms since the epoch
 //
-// The three day keys are created together by the day's first write, each
-// with a sentinel member "~" so that none vanishes when emptied.
+// The day's totals and its holds' states share one hash, so that a decision
+// reads them with one HMGET and writes them with one HSET. The two day keys
+// are created together by the day's first write; the lease set holds a
+// sentinel member "~" (never due) so that it does not vanish when emptied.
 //
 // Day keys expire together, Options.Retention after the day's reset (the
 // ReserveRequest's Reset; for calls without one, 36 hours after the date's
-// midnight UTC, the latest a calendar day ends anywhere). The stop key
-// expires Retention after the stop ends.
+// midnight UTC, the latest a calendar day ends anywhere); their expiry is
+// set once, when they are created. The stop key expires Retention after the
+// stop ends.
 //
 // # Leases
 //
-// Every hold is a lease. Each script run first reaps up to 64 lease entries
-// that expired (the credits of a hold still active stop being held and the
-// hold is marked "x"; an ended hold's entry is just removed), so
-// the credits of a process killed while holding them come back after at most
-// Options.Lease. A late Settle of a reaped hold is still charged, once:
-// updates carry absolute values, so a retried or repeated call changes
-// nothing twice.
+// Every hold is a lease: its ID stays in the lease set, scored by its
+// expiry, until the hold ends. The day hash's "due" is never later than the
+// earliest expiry in the set (0 when no hold is active). A script run reads
+// the lease set only once due has passed: it then reaps up to 64 expired
+// leases (the credits of a hold still active stop being held and the hold
+// is marked "x") and sets due to the next expiry. So the credits of a
+// process killed while holding them come back after at most Options.Lease,
+// at the first call after that, while runs with nothing due never read the
+// lease set. A late Settle of a reaped hold is still charged, once: updates
+// carry absolute values, so a retried or repeated call changes nothing
+// twice.
 //
 // # Local leasing
 //
@@ -88,16 +95,19 @@
 // BenchmarkRedisLedger, Redis 7 on the same 2-CPU virtual machine as the
 // benchmark, go test -bench with RunParallel (GOMAXPROCS goroutines); the
 // ratio is against redis_rate measured in the same run, and the machine is
-// noisy (redis_rate itself ranged from 22 to 42 µs/op between runs):
+// noisy (redis_rate itself ranged from 21 to 30 µs/op between runs):
 //
-//	redis_rate v10 AllowN                 22-42 µs/decision   1 Redis call
-//	reserve+settle (deferred, default)    56-75 µs/decision   1.006 Redis calls   0.35-0.50x redis_rate
-//	reserve+settle, SettleSync           106-147 µs/decision  2 Redis calls       0.16-0.26x redis_rate
-//	reserve+settle, Chunk=200            1.5-2.4 µs/decision  0.015 Redis calls   11-24x redis_rate
+//	redis_rate v10 AllowN                 21-30 µs/decision   1 Redis call
+//	reserve+settle (deferred, default)    47-52 µs/decision   1.005 Redis calls   0.45-0.47x redis_rate
+//	reserve+settle, SettleSync            73-80 µs/decision   2 Redis calls       0.28-0.30x redis_rate
+//	reserve+settle, Chunk=200             1.4-1.5 µs/decision 0.015 Redis calls   15-16x redis_rate
 //
-// Deferred settlement halves the round trips, but one decision still costs
-// about 1.5-2x an AllowN: the script runs 8 Redis commands (TIME, two
-// HMGETs, GET, ZRANGEBYSCORE, two HSETs, ZADD; about 20 µs on the server)
-// against GCRA's 3 (about 4 µs). With leasing a busy process makes about one
-// Redis call per 65 API calls.
+// With two goroutines on two CPUs the single-threaded server is the
+// bottleneck: a decision costs about twice the server's time per request.
+// The script runs 6 Redis commands (TIME, HMGET, GET, ZREM, ZADD, HSET:
+// about 3.5 µs inside the commands) and takes about 15-20 µs in all, most
+// of it Redis's cost of each redis.call from Lua (about 1.3 µs a call with
+// no logic) and the Lua code that validates, decides and formats; a GCRA
+// decision is 3 commands and about 4-6 µs. With leasing a busy process
+// makes about one Redis call per 65 API calls.
 package redisledger

@@ -174,7 +174,7 @@ func (l *Ledger) isLocalID(id string) bool {
 func (l *Ledger) keys(day credits.Day) []string {
 	base := l.opts.Prefix + "{" + l.opts.OrgKey + "}:"
 	d := string(day)
-	return []string{base + "day:" + d, base + "holds:" + d, base + "leases:" + d, base + "stop"}
+	return []string{base + "day:" + d, base + "leases:" + d, base + "stop"}
 }
 
 func (l *Ledger) stopKey() string { return l.opts.Prefix + "{" + l.opts.OrgKey + "}:stop" }

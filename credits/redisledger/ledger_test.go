@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -544,6 +546,57 @@ func TestExpiredHoldIsStillCharged(t *testing.T) {
 	}
 }
 
+// TestLeaseDueFollowsTheEarliestLease: the scripts look at the lease set
+// only when the day's earliest lease can be due, so a short lease taken
+// after long ones must bring that moment forward, and an ended hold must
+// leave the set.
+func TestLeaseDueFollowsTheEarliestLease(t *testing.T) {
+	addr := redisAddr(t)
+	rdb := newClient(t, addr)
+	prefix := uniquePrefix(t, rdb)
+	ctx := context.Background()
+	l := newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.SettleDelay = redisledger.SettleSync })
+	reserve := func(amount int64, lease time.Duration) credits.Hold {
+		t.Helper()
+		res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: amount, Limit: 100, Lease: lease})
+		must(t, err)
+		if !res.OK {
+			t.Fatalf("Reserve(%d) refused: %+v", amount, res)
+		}
+		return res.Hold
+	}
+	long := reserve(10, 0)
+	ended := reserve(5, 0)
+	must(t, l.Settle(ctx, credits.Settlement{Hold: ended, Actual: 5}))
+	short := reserve(20, 30*time.Millisecond)
+	leases := prefix + "{org1}:leases:" + string(day1)
+	members, err := rdb.ZRange(ctx, leases, 0, -1).Result()
+	must(t, err)
+	if want := []string{short.ID, long.ID, "~"}; !slices.Equal(members, want) {
+		t.Fatalf("lease set %q, want %q: active holds in expiry order and the sentinel", members, want)
+	}
+	time.Sleep(60 * time.Millisecond)
+	s, err := l.Snapshot(ctx, day1)
+	must(t, err)
+	if s.Held != 10 || s.Spent != 5 {
+		t.Fatalf("after the short lease expired: %+v, want Held 10 (the long lease) Spent 5", s)
+	}
+	members, err = rdb.ZRange(ctx, leases, 0, -1).Result()
+	must(t, err)
+	if want := []string{long.ID, "~"}; !slices.Equal(members, want) {
+		t.Fatalf("lease set after reaping %q, want %q", members, want)
+	}
+	// The reaped hold's late settlement is charged once; the long one ends.
+	must(t, l.Settle(ctx, credits.Settlement{Hold: short, Actual: 7}))
+	must(t, l.Settle(ctx, credits.Settlement{Hold: short, Actual: 7}))
+	must(t, l.Release(ctx, long))
+	s, err = l.Snapshot(ctx, day1)
+	must(t, err)
+	if s.Held != 0 || s.Spent != 12 {
+		t.Fatalf("at the end: %+v, want Held 0 Spent 12", s)
+	}
+}
+
 func TestDayBoundary(t *testing.T) {
 	addr := redisAddr(t)
 	for _, chunk := range []int64{0, 40} {
@@ -596,10 +649,28 @@ func TestCorruptValuesAreReported(t *testing.T) {
 			return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "12abc").Err()
 		}},
 		{"held is negative", func(p string) error { return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "held", "-5").Err() }},
-		{"holds is a list", func(p string) error { return rdb.LPush(ctx, p+"{org1}:holds:"+string(day1), "x").Err() }},
+		{"day key is a list", func(p string) error { return rdb.LPush(ctx, p+"{org1}:day:"+string(day1), "x").Err() }},
+		{"lease due is not a number", func(p string) error {
+			return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "due", "soon").Err()
+		}},
 		{"leases is a hash", func(p string) error { return rdb.HSet(ctx, p+"{org1}:leases:"+string(day1), "a", "1").Err() }},
+		{"leases is a hash on a day in use", func(p string) error {
+			// Nothing is due, so only the write of the new lease meets the
+			// foreign key: it must fail before the day hash is written.
+			if err := rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "held", "0", "ext", "0", "due", "0").Err(); err != nil {
+				return err
+			}
+			return rdb.HSet(ctx, p+"{org1}:leases:"+string(day1), "a", "1").Err()
+		}},
 		{"hold state unknown", func(p string) error {
-			if err := rdb.HSet(ctx, p+"{org1}:holds:"+string(day1), "h1", "bogus").Err(); err != nil {
+			if err := rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "h1", "bogus").Err(); err != nil {
+				return err
+			}
+			return rdb.ZAdd(ctx, p+"{org1}:leases:"+string(day1), redis.Z{Score: 1, Member: "h1"}).Err()
+		}},
+		{"hold state unknown on a day in use", func(p string) error {
+			// The lease is due: reaping reads the state.
+			if err := rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "held", "0", "ext", "0", "due", "1", "h1", "a|x|0").Err(); err != nil {
 				return err
 			}
 			return rdb.ZAdd(ctx, p+"{org1}:leases:"+string(day1), redis.Z{Score: 1, Member: "h1"}).Err()
@@ -611,6 +682,7 @@ func TestCorruptValuesAreReported(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			prefix := uniquePrefix(t, rdb)
 			must(t, tc.setup(prefix))
+			before := dumpKeys(t, rdb, prefix)
 			var outages atomic.Int32
 			l := newLedger(t, rdb, prefix, func(o *redisledger.Options) {
 				o.LocalShare = 1000
@@ -631,8 +703,26 @@ func TestCorruptValuesAreReported(t *testing.T) {
 			if outages.Load() != 0 {
 				t.Fatal("a corrupt value is not an outage: the local share must not be used")
 			}
+			if after := dumpKeys(t, rdb, prefix); !maps.Equal(before, after) {
+				t.Fatalf("the scripts wrote next to a corrupt value: keys before %q, after %q", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
+			}
 		})
 	}
+}
+
+// dumpKeys returns the serialised value (DUMP) of every key under prefix.
+func dumpKeys(t *testing.T, rdb *redis.Client, prefix string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	must(t, err)
+	m := map[string]string{}
+	for _, k := range keys {
+		v, err := rdb.Dump(ctx, k).Result()
+		must(t, err)
+		m[k] = v
+	}
+	return m
 }
 
 func TestOutageFailsClosedToLocalShare(t *testing.T) {

@@ -10,43 +10,53 @@ const corruptMarker = "ZDLEDGER corrupt:"
 // passes. It runs atomically on the Redis server, reads the time with TIME
 // and, in this order:
 //
-//  1. reads and validates everything it will touch (nothing is written when
-//     a key holds a value the script did not write);
-//  2. reaps up to 64 expired leases (their credits stop being held);
-//  3. applies hold updates: ARGV triples of absolute values, so that a retried
-//     call changes nothing twice;
+//  1. reads and validates everything it will touch: one HMGET of the day
+//     hash brings the day's totals and the states of the holds the call
+//     names (nothing is written when a key holds a value the script did not
+//     write);
+//  2. when the day's "due" has passed (the earliest a lease can expire),
+//     reaps up to 64 expired leases (their credits stop being held) and
+//     finds the next due; otherwise the lease set is not read at all;
+//  3. applies hold updates: ARGV quadruples of absolute values, so that a
+//     retried call changes nothing twice; an ended hold's lease entry is
+//     removed;
 //  4. learns the organisation's remaining credits, after the updates' spend;
 //  5. optionally reserves a new hold;
-//  6. writes what changed; the day's first write creates the three day keys
-//     together, each with a sentinel ('~') so that none vanishes when
-//     emptied, and puts the same expiry on all three.
+//  6. writes what changed: lease entries first (their key's type is checked
+//     by that first write, or by a ZCARD when the run neither read nor
+//     writes the lease set, before anything else is written), then one HSET
+//     of the day hash; the day's first write creates both day keys, the
+//     lease set with a sentinel ('~', never due) so that it never vanishes,
+//     and puts the same expiry on both.
 //
-// KEYS: 1 day hash {spent, held, ext, low}; 2 hold hash id -> state;
-// 3 lease zset id -> expiry (ms); 4 the organisation's stop key (read only).
+// KEYS: 1 day hash {spent, held, ext, low, due, hold ID -> state}; 2 lease
+// zset hold ID -> expiry (ms); 3 the organisation's stop key (read only).
 //
 // ARGV: 1 expire-at (ms, 0 = now + 50h); 2 lease (ms); 3 remaining (-1 = none);
 // 4 allotment; 5 reserve id ("" = none); 6 reserve min; 7 reserve max;
 // 8 limit; 9 update count n; then n times: id, cumulative spend, new amount,
 // end (0 keep, 1 settle, 2 release).
 //
-// Ended holds keep their lease entry until reaping removes it after the
-// lease, so that a settlement costs no ZREM of its own.
+// "due" is 0 when no hold has a lease entry, else at most the lowest lease
+// expiry in the set: every ZADD lowers it as needed, and a removal leaves it
+// (too early is only a wasted look).
 //
 // Hold states: "a|amount|spent" (active), "s|spent" (settled), "r|spent"
-// (released), "x|spent" (its lease expired before it ended).
+// (released), "x|spent" (its lease expired before it ended). Numbers are
+// handed to redis.call as Lua numbers, which Redis writes as plain integers
+// below 1e17; the readers accept at most 15 digits.
 //
 // Reply: {ok, granted, available, spent, held, ext, low (-1 = none), stop-until
 // (ms, 0 = none), now (ms)}; ok is -1 when nothing was asked.
 const syncSource = `
 local function corrupt(msg) return redis.error_reply('` + corruptMarker + ` ' .. msg) end
 local function int(v)
-  if v == false or v == nil then return nil, true end
-  if type(v) ~= 'string' or #v > 15 or not string.match(v, '^%d+$') then return nil, false end
+  if not v then return nil, true end
+  if #v > 15 or not string.match(v, '^%d+$') then return nil, false end
   return tonumber(v), true
 end
-local function fmt(n) return string.format('%d', n) end
 local function parse(v)
-  if v == false or v == nil then return {st = 'none', amt = 0, sp = 0} end
+  if not v then return {st = 'none', amt = 0, sp = 0} end
   if #v > 40 then return nil end
   local a, s = string.match(v, '^a|(%d+)|(%d+)$')
   if a then return {st = 'a', amt = tonumber(a), sp = tonumber(s)} end
@@ -55,85 +65,99 @@ local function parse(v)
   return nil
 end
 
+local K, KL = KEYS[1], KEYS[2]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expAt = tonumber(ARGV[1])
-if expAt == 0 then expAt = now + 50 * 3600 * 1000 end
 local lease = tonumber(ARGV[2])
 local obsRem = tonumber(ARGV[3])
-local obsAllot = tonumber(ARGV[4])
 local rid = ARGV[5]
-local rmin = tonumber(ARGV[6])
-local rmax = tonumber(ARGV[7])
-local limit = tonumber(ARGV[8])
 local n = tonumber(ARGV[9])
 
 -- 1. read and validate
-local d = redis.pcall('HMGET', KEYS[1], 'spent', 'held', 'ext', 'low')
-if d.err then return corrupt(KEYS[1] .. ': ' .. d.err) end
+local f = {'spent', 'held', 'ext', 'low', 'due'}
+for i = 0, n - 1 do f[6 + i] = ARGV[10 + 4 * i] end
+if rid ~= '' then f[6 + n] = rid end
+local d = redis.pcall('HMGET', K, unpack(f))
+if d.err then return corrupt(K .. ': ' .. d.err) end
 local spent, ok1 = int(d[1])
 local held, ok2 = int(d[2])
 local ext, ok3 = int(d[3])
 local low, ok4 = int(d[4])
-if not (ok1 and ok2 and ok3 and ok4) then
-  return corrupt(KEYS[1] .. ': a field is not a non-negative integer')
+local due, ok5 = int(d[5])
+if not (ok1 and ok2 and ok3 and ok4 and ok5) then
+  return corrupt(K .. ': a total is not a non-negative integer')
 end
+local newDay = spent == nil
 spent = spent or 0
 held = held or 0
 ext = ext or 0
-local stop = redis.pcall('GET', KEYS[4])
-if type(stop) == 'table' and stop.err then return corrupt(KEYS[4] .. ': ' .. stop.err) end
-local stopv, ok5 = int(stop)
-if not ok5 then return corrupt(KEYS[4] .. ': not a non-negative integer') end
+local stop = redis.pcall('GET', KEYS[3])
+if type(stop) == 'table' and stop.err then return corrupt(KEYS[3] .. ': ' .. stop.err) end
+local stopv, ok6 = int(stop)
+if not ok6 then return corrupt(KEYS[3] .. ': not a non-negative integer') end
 
-local newDay = d[1] == false and d[2] == false and d[3] == false and d[4] == false
-
-local reap = redis.pcall('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 64)
-if reap.err then return corrupt(KEYS[3] .. ': ' .. reap.err) end
-local ids = {}
-for i = 1, #reap do ids[#ids + 1] = reap[i] end
-for i = 0, n - 1 do ids[#ids + 1] = ARGV[10 + 4 * i] end
-if rid ~= '' then ids[#ids + 1] = rid end
 local cache = {}
-if #ids == 0 then
-  -- Nothing below reads the holds hash: check its type all the same.
-  local hl = redis.pcall('HLEN', KEYS[2])
-  if type(hl) == 'table' and hl.err then return corrupt(KEYS[2] .. ': ' .. hl.err) end
-else
-  local hv = redis.pcall('HMGET', KEYS[2], unpack(ids))
-  if hv.err then return corrupt(KEYS[2] .. ': ' .. hv.err) end
-  for i = 1, #ids do
-    local h = parse(hv[i])
-    if h == nil then return corrupt(KEYS[2] .. ': hold ' .. ids[i] .. ' has an unknown state') end
-    cache[ids[i]] = h
+local dirty = {}
+for i = 6, #f do
+  local id = f[i]
+  if not cache[id] then
+    local h = parse(d[i])
+    if h == nil then return corrupt(K .. ': hold ' .. id .. ' has an unknown state') end
+    cache[id] = h
   end
 end
 
 local dirtyDay = false
-local dirtyHolds = {}
 local zrem = {}
 local zadd = {}
+local dueDirty = false
+local touched = false -- the lease set was read
 
--- 2. reap expired leases
-for i = 1, #reap do
-  local id = reap[i]
-  local h = cache[id]
-  if h.st == 'a' then
-    held = held - h.amt
-    h.st = 'x'
-    h.amt = 0
-    dirtyHolds[id] = h
-    dirtyDay = true
+-- 2. reap expired leases, when one can be due
+if due == nil or (due > 0 and due <= now) then
+  local reap = redis.pcall('ZRANGEBYSCORE', KL, '-inf', now, 'LIMIT', 0, 64)
+  if reap.err then return corrupt(KL .. ': ' .. reap.err) end
+  touched = true
+  local miss = {}
+  for i = 1, #reap do
+    if not cache[reap[i]] then miss[#miss + 1] = reap[i] end
   end
-  zrem[#zrem + 1] = id
+  if #miss > 0 then
+    local hv = redis.call('HMGET', K, unpack(miss))
+    for i = 1, #miss do
+      local h = parse(hv[i])
+      if h == nil then return corrupt(K .. ': hold ' .. miss[i] .. ' has an unknown state') end
+      cache[miss[i]] = h
+    end
+  end
+  for i = 1, #reap do
+    local id = reap[i]
+    local h = cache[id]
+    if h.st == 'a' then
+      held = held - h.amt
+      h.st, h.amt = 'x', 0
+      dirty[#dirty + 1] = id
+      dirtyDay = true
+    end
+    zrem[#zrem + 1] = id
+  end
+  if #reap == 64 then
+    due = now
+  else
+    local nx = redis.call('ZRANGEBYSCORE', KL, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    due = 0
+    if nx[1] and nx[1] ~= '~' then due = tonumber(nx[2]) end
+  end
+  dueDirty = true
 end
 
 -- 3. hold updates
 for i = 0, n - 1 do
-  local id = ARGV[10 + 4 * i]
-  local cum = tonumber(ARGV[11 + 4 * i])
-  local amt = tonumber(ARGV[12 + 4 * i])
-  local fin = tonumber(ARGV[13 + 4 * i])
+  local j = 10 + 4 * i
+  local id = ARGV[j]
+  local cum = tonumber(ARGV[j + 1])
+  local amt = tonumber(ARGV[j + 2])
+  local fin = tonumber(ARGV[j + 3])
   local h = cache[id]
   if cum > h.sp then
     spent = spent + (cum - h.sp)
@@ -142,11 +166,10 @@ for i = 0, n - 1 do
   end
   if h.st == 'a' then
     if fin ~= 0 or amt == 0 then
-      -- Its lease entry stays: reaping removes it once the lease is over,
-      -- in a batch, which saves a command on every settlement.
       held = held - h.amt
       h.amt = 0
       if fin == 2 then h.st = 'r' else h.st = 's' end
+      zrem[#zrem + 1] = id
     else
       held = held + amt - h.amt
       h.amt = amt
@@ -159,34 +182,37 @@ for i = 0, n - 1 do
   elseif h.st == 'x' and fin ~= 0 then
     if fin == 2 then h.st = 'r' else h.st = 's' end
   end
-  dirtyHolds[id] = h
+  dirty[#dirty + 1] = id
 end
 if held < 0 then held = 0 end
 
 -- 4. learn the organisation's remaining credits
 if obsRem >= 0 then
   if low == nil or obsRem < low then low = obsRem end
-  if obsAllot > 0 then
-    local cand = obsAllot - obsRem - spent
+  local allot = tonumber(ARGV[4])
+  if allot > 0 then
+    local cand = allot - obsRem - spent
     if cand > ext then ext = cand end
   end
   dirtyDay = true
 end
 
 -- 5. reserve
-local okr, granted, avail = -1, 0, limit - spent - ext - held
+local okr, granted = -1, 0
+local avail = tonumber(ARGV[8]) - spent - ext - held
 if rid ~= '' then
   local h = cache[rid]
+  local rmin = tonumber(ARGV[6])
   if h.st == 'a' then
     okr, granted = 1, h.amt
   elseif h.st ~= 'none' then
     okr = 0
   elseif avail >= rmin then
-    granted = rmax
+    granted = tonumber(ARGV[7])
     if avail < granted then granted = avail end
     held = held + granted
     h.st, h.amt = 'a', granted
-    dirtyHolds[rid] = h
+    dirty[#dirty + 1] = rid
     zadd[#zadd + 1] = now + lease
     zadd[#zadd + 1] = rid
     dirtyDay = true
@@ -197,37 +223,57 @@ if rid ~= '' then
 end
 
 -- 6. write
-if dirtyDay then
-  local f = {'spent', fmt(spent), 'held', fmt(held), 'ext', fmt(ext)}
-  if low ~= nil then f[#f + 1] = 'low'; f[#f + 1] = fmt(low) end
-  redis.call('HSET', KEYS[1], unpack(f))
+for i = 1, #zadd, 2 do
+  if due == nil or due == 0 or zadd[i] < due then due = zadd[i]; dueDirty = true end
 end
-local hf = {}
-for id, h in pairs(dirtyHolds) do
-  hf[#hf + 1] = id
-  if h.st == 'a' then hf[#hf + 1] = 'a|' .. fmt(h.amt) .. '|' .. fmt(h.sp)
-  else hf[#hf + 1] = h.st .. '|' .. fmt(h.sp) end
+if newDay and not (dirtyDay or #dirty > 0 or #zadd > 0 or #zrem > 0) then
+  -- Nothing to keep: a day nobody wrote is not created by looking at it.
+  -- (Reaping read the lease set, so its type is checked.)
+  return {okr, granted, avail, spent, held, ext, low or -1, stopv or 0, now}
 end
-local create = newDay and (dirtyDay or #hf > 0 or #zadd > 0)
-if create then
-  -- The day's first write: the three keys are created together, each with
-  -- a sentinel that is never removed ('~' is no hold ID; a lease that never
-  -- expires is never reaped), so they exist, and expire, together.
-  hf[#hf + 1] = '~'
-  hf[#hf + 1] = 's|0'
+if newDay then
   zadd[#zadd + 1] = '+inf'
   zadd[#zadd + 1] = '~'
-  if not dirtyDay then
-    redis.call('HSET', KEYS[1], 'spent', fmt(spent), 'held', fmt(held), 'ext', fmt(ext))
-  end
 end
-if #hf > 0 then redis.call('HSET', KEYS[2], unpack(hf)) end
-if #zrem > 0 then redis.call('ZREM', KEYS[3], unpack(zrem)) end
-if #zadd > 0 then redis.call('ZADD', KEYS[3], unpack(zadd)) end
-if create then
-  redis.call('PEXPIREAT', KEYS[1], expAt, 'NX')
-  redis.call('PEXPIREAT', KEYS[2], expAt, 'NX')
-  redis.call('PEXPIREAT', KEYS[3], expAt, 'NX')
+local zerr
+if not touched and #zrem == 0 and #zadd == 0 then
+  -- Nothing below meets the lease set: check its type all the same.
+  zerr = redis.pcall('ZCARD', KL)
+  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
+end
+if #zrem > 0 then
+  zerr = redis.pcall('ZREM', KL, unpack(zrem))
+  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
+  zerr = nil
+end
+if #zadd > 0 then
+  zerr = redis.pcall('ZADD', KL, unpack(zadd))
+  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
+end
+if dirtyDay or dueDirty or #dirty > 0 or newDay then
+  local w = {}
+  if dirtyDay or newDay then
+    w[1], w[2], w[3], w[4], w[5], w[6] = 'spent', spent, 'held', held, 'ext', ext
+    if low ~= nil then w[7], w[8] = 'low', low end
+  end
+  if dueDirty or newDay then
+    w[#w + 1] = 'due'
+    w[#w + 1] = due or 0
+  end
+  for i = 1, #dirty do
+    local id = dirty[i]
+    local h = cache[id]
+    w[#w + 1] = id
+    if h.st == 'a' then w[#w + 1] = string.format('a|%d|%d', h.amt, h.sp)
+    else w[#w + 1] = string.format('%s|%d', h.st, h.sp) end
+  end
+  redis.call('HSET', K, unpack(w))
+end
+if newDay then
+  local expAt = tonumber(ARGV[1])
+  if expAt == 0 then expAt = now + 50 * 3600 * 1000 end
+  redis.call('PEXPIREAT', K, expAt, 'NX')
+  redis.call('PEXPIREAT', KL, expAt, 'NX')
 end
 return {okr, granted, avail, spent, held, ext, low or -1, stopv or 0, now}
 `
