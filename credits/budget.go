@@ -90,6 +90,17 @@ type Budget struct {
 	// when their calls come in runs. The forecast is the larger bound plus
 	// J, so that the others' next burst fits even at the end of the day.
 	//
+	// Under Asap pacing the margin is 4 standard deviations instead of 2
+	// (the factor 2 above becomes 4) in the forecast kept from Background
+	// calls. Asap spends what the limit allows as soon as it allows it, and
+	// spent credits do not come back, so the client stays committed to the
+	// smallest room the forecast ever left the others: the bound has to
+	// hold at every moment of the day at once, including when the others
+	// spend faster late in the day than early, not only at one moment. Even
+	// pacing stays behind the limit until near the reset and keeps 2. The
+	// wider band costs Asap at most a few tens of credits at the reset,
+	// where F is small.
+	//
 	// The forecast is kept from Background calls: they are refused once the
 	// organisation's spend plus the forecast plus the interactive reserve
 	// would pass the cap. Even pacing spreads over the rest of the day what

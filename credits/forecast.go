@@ -13,6 +13,16 @@ const (
 	// forecastSigmas is how many standard deviations the forecast adds to
 	// the projection.
 	forecastSigmas = 2
+	// forecastSigmasAsap replaces forecastSigmas in the forecast of the
+	// others' spend that limits Background calls under Asap pacing. Asap
+	// spends whatever the limit allows as soon as it allows it, and spent
+	// credits do not come back: the client ends up committed to the lowest
+	// margin the forecast ever gave, not to the margin of one moment. The
+	// bound must then hold at every moment of the day at once (the others'
+	// rate drifting up late in the day included), which takes a wider band
+	// than a bound that holds at one moment (Even pacing stays well behind
+	// the limit until the reset).
+	forecastSigmasAsap = 4
 	// forecastBlock is the span over which the spread of the counter's
 	// rises is measured, long enough to see calls that come in runs.
 	forecastBlock = time.Minute
@@ -80,10 +90,10 @@ func (s *spendTrack) add(day Day, now, seen time.Time, v int64, interval time.Du
 // forecast returns what the counter is expected to add between now and
 // reset: point is the larger of the projections at the measured rates (see
 // below) plus the largest jump; upper raises each projection to its upper
-// bound first. The rates are measured since the first reading and (when
+// bound, sigmas standard deviations above it, first. The rates are measured since the first reading and (when
 // fromDayStart, for a counter that starts at 0 at dayStart) since the day
 // began. Both are 0 before any reading of the day.
-func (s *spendTrack) forecast(day Day, now, dayStart, reset time.Time, fromDayStart bool) (point, upper int64) {
+func (s *spendTrack) forecast(day Day, now, dayStart, reset time.Time, fromDayStart bool, sigmas float64) (point, upper int64) {
 	if !s.started || s.day != day {
 		return 0, 0
 	}
@@ -94,9 +104,9 @@ func (s *spendTrack) forecast(day Day, now, dayStart, reset time.Time, fromDaySt
 		// one size c arriving at random it is c; calls in runs raise it.
 		j = max(j, s.blockM2/float64(s.blocks-1)/s.blockMean)
 	}
-	p, u := projection(s.last-s.first, now.Sub(s.firstAt), left, j)
+	p, u := projection(s.last-s.first, now.Sub(s.firstAt), left, j, sigmas)
 	if fromDayStart {
-		p2, u2 := projection(s.last, now.Sub(dayStart), left, j)
+		p2, u2 := projection(s.last, now.Sub(dayStart), left, j, sigmas)
 		p, u = max(p, p2), max(u, u2)
 	}
 	return int64(math.Ceil(p)) + s.maxJump, int64(math.Ceil(u)) + s.maxJump
@@ -105,15 +115,15 @@ func (s *spendTrack) forecast(day Day, now, dayStart, reset time.Time, fromDaySt
 // projection returns what a counter that rose by seen over elapsed adds
 // over left if it goes on at the same rate (F), and the upper bound of it
 // given an index of dispersion j (variance over mean of its rises; for
-// random steps of up to j credits, at most j): F plus forecastSigmas
-// standard deviations of the rises to come (F×j) and of a rate measured on
+// random steps of up to j credits, at most j): F plus sigmas standard
+// deviations of the rises to come (F×j) and of a rate measured on
 // seen (F²×j/seen).
-func projection(seen int64, elapsed, left time.Duration, j float64) (f, upper float64) {
+func projection(seen int64, elapsed, left time.Duration, j, sigmas float64) (f, upper float64) {
 	if seen <= 0 || left <= 0 {
 		return 0, 0
 	}
 	elapsed = max(elapsed, forecastMinWindow)
 	f = float64(seen) * left.Seconds() / elapsed.Seconds()
 	sd := math.Sqrt(f * j * (1 + f/max(float64(seen), j)))
-	return f, f + forecastSigmas*sd
+	return f, f + sigmas*sd
 }

@@ -444,14 +444,18 @@ func (g *Governor) updateForecasts(now time.Time, di *dayInfo, snap LedgerSnapsh
 				seen = time.Unix(int64(o>>32)+g.obsEpoch+1, 0) // the end of the second
 			}
 			g.others.add(di.day, now, seen, max(snap.OrgSpent-snap.Spent, 0), g.refresh)
-			pt, fc = g.others.forecast(di.day, now, di.start, di.reset, true)
+			sigmas := float64(forecastSigmas)
+			if g.pacing == Asap {
+				sigmas = forecastSigmasAsap
+			}
+			pt, fc = g.others.forecast(di.day, now, di.start, di.reset, true, sigmas)
 		}
 		g.othersFc.Store(fc)
 		g.othersPt.Store(pt)
 	}
 	if g.prorate {
 		g.inter.add(di.day, now, now, g.prio[0].charged.Load(), g.refresh)
-		_, fc := g.inter.forecast(di.day, now, di.start, di.reset, false)
+		_, fc := g.inter.forecast(di.day, now, di.start, di.reset, false, forecastSigmas)
 		g.interFc.Store(fc)
 	}
 }

@@ -27,7 +27,7 @@
 //
 // Usage:
 //
-//	go run ./examples/simday [-seed 1] [-edition professional] [-agents 40] [-external 0.3] [-strategy all] [-scale 2160] [-start 0h]
+//	go run ./examples/simday [-seed 1] [-edition professional] [-agents 40] [-external 0.3] [-strategy all] [-scale 2160] [-start 0h] [-reserve 0.02] [-v]
 package main
 
 import (
@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	strategy := fs.String("strategy", "all", "naive, header-mirror, sdk-even, sdk-asap, or all")
 	scale := fs.Float64("scale", sim.DefaultScale, "virtual seconds per real second")
 	start := fs.Duration("start", 0, "time of day the simulation starts (it ends at midnight): 20h simulates the last 4 hours")
-	verbose := fs.Bool("v", false, "print the SDK governor's usage report of each SDK strategy")
+	verbose := fs.Bool("v", false, "print the SDK governor's usage report of each SDK strategy, and every failed or cut interactive call of every strategy but naive")
 	reserve := fs.Float64("reserve", sim.DefaultInteractiveReserve, "the SDK strategies' interactive reserve, a fraction of the cap")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -110,15 +110,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "simday: seed %d, %v, %v to %v (virtual, %.0fx), other integrations want %d credits (%d calls of 1-10 credits in %d runs at random instants)\n\n",
 		*seed, credits.Plan{Edition: ed, Agents: *agents}, r0.Start.Format("15:04"), r0.Reset.Format("Jan 2 15:04"), *scale, r0.ExternalWanted, r0.ExternalCalls, r0.ExternalRuns)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "strategy\tspent\tleft to us\tutilization\tTHRESHOLD_EXCEEDED\tTOO_MANY_REQUESTS\tothers refused\tinteractive refused\tinteractive p95\tpacing error\tran dry at\trequests\tlatency\treal\t")
+	fmt.Fprintln(tw, "strategy\tspent\tleft to us\tutilization\tTHRESHOLD_EXCEEDED\tTOO_MANY_REQUESTS\tothers refused\tinteractive refused\tinteractive cut\tinteractive p95\tpacing error\tran dry at\trequests\tlatency\treal\t")
 	for _, r := range results {
 		dry := "-"
 		if !r.DryAt.IsZero() {
 			dry = r.DryAt.Format("15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.4f\t%d\t%d\t%d\t%d/%d\t%v\t%.4f\t%s\t%d\t%v\t%v\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.4f\t%d\t%d\t%d\t%d/%d\t%d\t%v\t%.4f\t%s\t%d\t%v\t%v\t\n",
 			r.Strategy, r.Spent, r.LeftToUs, r.Utilization, r.ThresholdExceeded, r.TooManyRequests,
-			r.Overshoot, r.InteractiveRefused, r.InteractiveCalls, r.InteractiveP95.Round(time.Second),
+			r.Overshoot, r.InteractiveRefused, r.InteractiveCalls, r.InteractiveCut, r.InteractiveP95.Round(time.Second),
 			r.PacingError, dry, r.Requests, r.MeanLatency.Round(10*time.Millisecond), r.Real.Round(100*time.Millisecond))
 	}
 	if err := tw.Flush(); err != nil {
@@ -128,6 +128,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	for _, r := range results {
 		if *verbose && r.Usage != nil {
 			fmt.Fprintf(out, "%s: the governor's usage report just before the reset:\n%v\n", r.Strategy, r.Usage)
+		}
+		if *verbose && r.Strategy != sim.Naive && len(r.InteractiveFailures) > 0 {
+			fmt.Fprintf(out, "%s: interactive calls that failed or were cut:\n", r.Strategy)
+			for _, f := range r.InteractiveFailures {
+				fmt.Fprintf(out, "  %v\n", f)
+			}
+			fmt.Fprintln(out)
 		}
 	}
 	for _, r := range results {

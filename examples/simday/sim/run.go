@@ -38,6 +38,10 @@ const (
 	errorWait = 5 * time.Second
 )
 
+// errSkipped marks interactive calls not made because an earlier call of
+// their session failed.
+var errSkipped = errors.New("sim: not made: an earlier call of the session failed")
+
 // run is one day in progress.
 type run struct {
 	cfg   Config
@@ -46,9 +50,10 @@ type run struct {
 	sched schedule
 	reset time.Time
 
-	interactiveCalls, interactiveRefused atomic.Int64
-	latMu                                sync.Mutex
-	latencies                            []time.Duration
+	interactiveCalls, interactiveRefused, interactiveCut atomic.Int64
+	latMu                                                sync.Mutex
+	latencies                                            []time.Duration
+	failures                                             []InteractiveFailure
 
 	externalSpent atomic.Int64
 	gov           *credits.Governor // nil for the plain strategies
@@ -115,9 +120,10 @@ func runDay(ctx context.Context, cfg Config) (Result, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		// The day ends at the reset: every wait below ends with it. The
-		// governor's report is taken a second before, while it still
-		// speaks of this day.
-		if sleep(dayCtx, clk, reset.Add(-time.Second).Sub(clk.Now())) && r.gov != nil {
+		// governor's report is taken a virtual minute before, while it
+		// still speaks of this day (a virtual second is half a real
+		// millisecond, less than a timer's slack on a busy machine).
+		if sleep(dayCtx, clk, reset.Add(-time.Minute).Sub(clk.Now())) && r.gov != nil {
 			u := r.gov.Usage()
 			r.usage = &u
 		}
@@ -219,22 +225,51 @@ func (r *run) interactive(ctx context.Context) {
 	for _, s := range r.sched.sessions {
 		r.interactiveCalls.Add(int64(s.calls()))
 		if !sleep(ctx, r.clock, s.at.Sub(r.clock.Now())) {
-			r.interactiveRefused.Add(int64(s.calls())) // never started: the day ended
+			r.cut(s.calls(), "session", nil) // never started: the day ended
 			continue
 		}
 		wg.Go(func() { r.session(ctx, s) })
 	}
 }
 
+// fail records an interactive call that failed: a refusal when the day was
+// still on when it failed, a cut when the reset ended it (a wait, or a call
+// in flight, that the end of the simulated day cancelled).
+func (r *run) fail(ctx context.Context, call string, began time.Time, err error) {
+	f := InteractiveFailure{Began: began, At: r.clock.Now(), Call: call, Calls: 1, Err: err}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		f.Cut = true
+		r.interactiveCut.Add(1)
+	} else {
+		r.interactiveRefused.Add(1)
+	}
+	r.note(f)
+}
+
+// cut records n interactive calls that did not happen because the
+// simulated day ended first; they are not refusals.
+func (r *run) cut(n int, call string, err error) {
+	r.interactiveCut.Add(int64(n))
+	now := r.clock.Now()
+	r.note(InteractiveFailure{Began: now, At: now, Call: call, Calls: n, Err: err, Cut: true})
+}
+
+func (r *run) note(f InteractiveFailure) {
+	r.latMu.Lock()
+	r.failures = append(r.failures, f)
+	r.latMu.Unlock()
+}
+
 var priorities = []string{"High", "Medium", "Low"}
 
 // session runs one burst of interactive work; a call that fails counts as
-// refused, and so does the rest of the session when its list fails.
+// refused, and so does the rest of the session when its list fails (as
+// cut, when the day ended first).
 func (r *run) session(ctx context.Context, s session) {
-	timed := func(f func() error) bool {
+	timed := func(call string, f func() error) bool {
 		t0 := r.clock.Now()
 		if err := f(); err != nil {
-			r.interactiveRefused.Add(1)
+			r.fail(ctx, call, t0, err)
 			return false
 		}
 		r.latMu.Lock()
@@ -242,9 +277,19 @@ func (r *run) session(ctx context.Context, s session) {
 		r.latMu.Unlock()
 		return true
 	}
+	// skip accounts for calls a failure made impossible.
+	skip := func(n int, call string) {
+		if ctx.Err() != nil {
+			r.cut(n, call, ctx.Err())
+			return
+		}
+		r.interactiveRefused.Add(int64(n))
+		now := r.clock.Now()
+		r.note(InteractiveFailure{Began: now, At: now, Call: call, Calls: n, Err: errSkipped})
+	}
 	var page []string
-	if !timed(func() (err error) { page, err = r.api.listTickets(ctx, s.from, sessionListLimit); return err }) {
-		r.interactiveRefused.Add(int64(s.calls() - 1))
+	if !timed("list", func() (err error) { page, err = r.api.listTickets(ctx, s.from, sessionListLimit); return err }) {
+		skip(s.calls()-1, "rest of session")
 		return
 	}
 	for i, o := range s.opens {
@@ -252,19 +297,23 @@ func (r *run) session(ctx context.Context, s session) {
 		if o.update {
 			calls++
 		}
-		if len(page) == 0 || !sleep(ctx, r.clock, o.think) {
-			r.interactiveRefused.Add(int64(calls))
+		if len(page) == 0 {
+			skip(calls, "open (empty page)")
+			continue
+		}
+		if !sleep(ctx, r.clock, o.think) {
+			r.cut(calls, "open", ctx.Err())
 			continue
 		}
 		id := page[o.index%len(page)]
-		if !timed(func() error { return r.api.getTicket(ctx, id) }) {
+		if !timed("get", func() error { return r.api.getTicket(ctx, id) }) {
 			if o.update {
-				r.interactiveRefused.Add(1)
+				skip(1, "update")
 			}
 			continue
 		}
 		if o.update {
-			timed(func() error { return r.api.updateTicket(ctx, id, priorities[i%len(priorities)]) })
+			timed("update", func() error { return r.api.updateTicket(ctx, id, priorities[i%len(priorities)]) })
 		}
 	}
 }
@@ -276,11 +325,15 @@ func (r *run) result(m *meter, ct *clientTransport, allotment int64, start time.
 		ExternalWanted: r.sched.wanted, ExternalSpent: r.externalSpent.Load(),
 		ExternalCalls: len(r.sched.externals), ExternalRuns: r.sched.runs,
 		ThresholdExceeded: m.threshold.Load(), TooManyRequests: m.tooMany.Load(),
-		InteractiveCalls: r.interactiveCalls.Load(), InteractiveRefused: r.interactiveRefused.Load(),
+		InteractiveCalls: r.interactiveCalls.Load(), InteractiveRefused: r.interactiveRefused.Load(), InteractiveCut: r.interactiveCut.Load(),
 		Requests: m.requests.Load(), MeanLatency: ct.meanLatency(),
 		Start: start, Reset: r.reset, Real: real,
 	}
 	res.Usage = r.usage
+	r.latMu.Lock()
+	res.InteractiveFailures = slices.Clone(r.failures)
+	r.latMu.Unlock()
+	slices.SortStableFunc(res.InteractiveFailures, func(a, b InteractiveFailure) int { return a.At.Compare(b.At) })
 	m.mu.Lock()
 	res.DryAt = m.dryAt
 	m.mu.Unlock()

@@ -13,6 +13,10 @@ const (
 	sessionsPerDay = 144
 	// sessionListLimit is the page an agent opens.
 	sessionListLimit = 20
+	// sessionCallAllowance is the time a session plans for each of its
+	// calls on top of its think times, so that a session starting late in
+	// the day plans no call after the reset.
+	sessionCallAllowance = 30 * time.Second
 )
 
 // The other integrations' model: their share of the day is spent in many
@@ -51,6 +55,16 @@ type open struct {
 	index  int           // into the listed page
 	update bool          // change the ticket's priority after reading it
 	think  time.Duration // before the call
+}
+
+// span returns how long the session is planned to last: its think times,
+// and sessionCallAllowance per call.
+func (s session) span() time.Duration {
+	d := time.Duration(s.calls()) * sessionCallAllowance
+	for _, o := range s.opens {
+		d += o.think
+	}
+	return d
 }
 
 // calls returns how many API calls the session makes.
@@ -100,9 +114,12 @@ func newSchedule(cfg Config, start, reset time.Time, allotment int64) schedule {
 	s.wanted = total
 	slices.SortStableFunc(s.externals, func(a, b externalCall) int { return a.at.Compare(b.at) })
 
+	// A session starts at a random instant of the window that leaves it
+	// its whole span before the reset: no call is planned after the end
+	// of the day.
 	n := max(int(math.Round(sessionsPerDay*frac)), 8)
 	for range n {
-		ss := session{at: at(), from: r.IntN(max(cfg.Tickets/sessionListLimit, 1)) * sessionListLimit}
+		ss := session{from: r.IntN(max(cfg.Tickets/sessionListLimit, 1)) * sessionListLimit}
 		for range 1 + r.IntN(8) {
 			ss.opens = append(ss.opens, open{
 				index:  r.IntN(sessionListLimit),
@@ -110,6 +127,7 @@ func newSchedule(cfg Config, start, reset time.Time, allotment int64) schedule {
 				think:  time.Duration(5+r.IntN(26)) * time.Second,
 			})
 		}
+		ss.at = start.Add(time.Duration(r.Int64N(int64(max(window-ss.span(), time.Second)))))
 		s.sessions = append(s.sessions, ss)
 	}
 	slices.SortFunc(s.sessions, func(a, b session) int { return a.at.Compare(b.at) })

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-zohodesk/zohodesk/credits"
+	"github.com/go-zohodesk/zohodesk/desk"
 )
 
 // Strategy names a way of spending the day's credits.
@@ -184,10 +185,14 @@ type Result struct {
 	// integrations were refused because the strategy had spent them.
 	Overshoot int64
 	// InteractiveCalls is the interactive calls planned; InteractiveRefused
-	// those that failed (refused by the client, answered 429, or still
-	// waiting at the reset), counting the calls of a burst that could not
-	// start because its first call failed.
-	InteractiveCalls, InteractiveRefused int64
+	// those that failed while the day was on (refused by the client,
+	// answered 429, any other error), counting the calls of a burst that
+	// could not start because its first call failed. InteractiveCut is
+	// those the end of the simulated day prevented: a session scheduled
+	// near midnight whose think time or waits cross the reset. They are not
+	// refusals; InteractiveFailures lists every failed or cut call.
+	InteractiveCalls, InteractiveRefused, InteractiveCut int64
+	InteractiveFailures                                  []InteractiveFailure
 	// InteractiveP95 and InteractiveMax are virtual latencies of the
 	// interactive calls that succeeded, waits included.
 	InteractiveP95, InteractiveMax time.Duration
@@ -206,11 +211,46 @@ type Result struct {
 	Start, Reset time.Time
 	// Real is the real time the run took.
 	Real time.Duration
-	// Usage is the governor's report a virtual second before the reset, for
+	// Usage is the governor's report a virtual minute before the reset, for
 	// the SDK strategies (nil for the others, or if the run ended early).
 	Usage *credits.Usage
 	// ExternalCalls and ExternalRuns describe the other integrations' day.
 	ExternalCalls, ExternalRuns int
+}
+
+// InteractiveFailure is one interactive call (or Calls calls of a session)
+// that failed or was cut, for diagnosis.
+type InteractiveFailure struct {
+	// Began is when the call was made, At when it failed (virtual time).
+	Began, At time.Time
+	// Call names it: "list", "get", "update", or the calls not made.
+	Call  string
+	Calls int
+	// Err is the error the call got (nil when the day ended before it).
+	Err error
+	// Cut is true when the end of the day, not a refusal, stopped it.
+	Cut bool
+}
+
+// String describes the failure in one line.
+func (f InteractiveFailure) String() string {
+	kind := "refused"
+	if f.Cut {
+		kind = "cut"
+	}
+	var ref *credits.Refusal
+	var de *desk.Error
+	cause := "no error"
+	switch {
+	case errors.As(f.Err, &ref):
+		cause = fmt.Sprintf("*credits.Refusal: %v", f.Err)
+	case errors.As(f.Err, &de):
+		cause = fmt.Sprintf("*desk.Error: %v", f.Err)
+	case f.Err != nil:
+		cause = fmt.Sprintf("%T: %v", f.Err, f.Err)
+	}
+	return fmt.Sprintf("%s %s %dx %s (began %s, waited %v): %s", f.At.Format("15:04:05"), kind, f.Calls, f.Call,
+		f.Began.Format("15:04:05"), f.At.Sub(f.Began), cause)
 }
 
 // Line returns the result in the one-line form scripts parse:

@@ -40,6 +40,9 @@ func TestSDKInvariants(t *testing.T) {
 			}
 			if r.InteractiveRefused != 0 {
 				t.Errorf("interactive_refused = %d, want 0", r.InteractiveRefused)
+				for _, f := range r.InteractiveFailures {
+					t.Log(f)
+				}
 			}
 			if r.Utilization < 0.95 {
 				t.Errorf("utilization = %.4f, want >= 0.95", r.Utilization)
@@ -89,6 +92,26 @@ func TestScheduleIsTheSameForEveryStrategy(t *testing.T) {
 		if len(sc.externals) != len(first.externals) || len(sc.sessions) != len(first.sessions) ||
 			!sc.externals[0].at.Equal(first.externals[0].at) || !sc.sessions[0].at.Equal(first.sessions[0].at) {
 			t.Errorf("%s: the schedule differs from %s's", s, Strategies()[0])
+		}
+	}
+}
+
+// TestSessionsEndBeforeTheReset checks that no session plans a call after
+// the end of the day: whatever the end cuts is then the clients' doing.
+func TestSessionsEndBeforeTheReset(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		for _, start := range []time.Duration{0, 23 * time.Hour} {
+			cfg, err := Config{Strategy: SDKEven, Seed: seed, Start: start}.withDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			reset := simDay.Add(24 * time.Hour)
+			sc := newSchedule(cfg, simDay.Add(start), reset, cfg.Plan.Daily())
+			for _, s := range sc.sessions {
+				if s.at.Before(simDay.Add(start)) || s.at.Add(s.span()).After(reset) {
+					t.Errorf("seed %d, start %v: session at %v lasting %v ends after the reset", seed, start, s.at.Format("15:04:05"), s.span())
+				}
+			}
 		}
 	}
 }
