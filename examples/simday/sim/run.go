@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,13 @@ var serverOverrides = map[string]int64{
 	"GET /tickets":              5,
 	"GET /tickets/{id}/threads": 2,
 	"PATCH /tickets/{id}":       2,
+}
+
+// serverPrices returns serverOverrides with cfg.ServerCosts on top.
+func (cfg Config) serverPrices() map[string]int64 {
+	prices := maps.Clone(serverOverrides)
+	maps.Copy(prices, cfg.ServerCosts)
+	return prices
 }
 
 // Timing of the plain work loops.
@@ -69,7 +77,7 @@ func runDay(ctx context.Context, cfg Config) (Result, error) {
 	clk := clock.NewScaled(start, cfg.Scale)
 	srv := desktest.NewServer(desktest.Options{
 		Plan: cfg.Plan, Seed: cfg.Seed, Clock: clk, Tickets: cfg.Tickets,
-		Cost: desktest.CostTable(credits.DefaultCostTable(), serverOverrides), MaxRecorded: -1,
+		Cost: desktest.CostTable(credits.DefaultCostTable(), cfg.serverPrices()), MaxRecorded: -1,
 	})
 	defer srv.Close()
 	m := &meter{next: srv}
