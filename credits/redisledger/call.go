@@ -45,26 +45,39 @@ func (e *CorruptError) Is(t error) bool {
 const maxAttach = 128
 
 type request struct {
-	rid        string
-	rmin, rmax int64
-	limit      int64
-	updates    []update
-	obs        observation
+	// res are the reservations the script decides, in order.
+	res     []reservation
+	updates []update
+	obs     observation
+}
+
+// reservation asks the script for a new hold of between min and max
+// credits under limit, leased for lease.
+type reservation struct {
+	id       string
+	min, max int64
+	limit    int64
+	lease    time.Duration
 }
 
 type reply struct {
-	ok       int64
-	granted  int64
-	avail    int64
+	res      []decision // one per reservation, in order
 	v        view
 	serverMS int64
 }
 
-func (r reply) result(day credits.Day, id string) credits.ReserveResult {
-	if r.ok != 1 {
-		return credits.ReserveResult{Available: max(r.avail, 0)}
+// decision is the script's answer to one reservation.
+type decision struct {
+	ok      bool
+	granted int64
+	avail   int64
+}
+
+func (d decision) result(day credits.Day, id string) credits.ReserveResult {
+	if !d.ok {
+		return credits.ReserveResult{Available: max(d.avail, 0)}
 	}
-	return credits.ReserveResult{OK: true, Hold: credits.Hold{ID: id, Day: day, Amount: r.granted}, Available: r.avail}
+	return credits.ReserveResult{OK: true, Hold: credits.Hold{ID: id, Day: day, Amount: d.granted}, Available: d.avail}
 }
 
 // call runs the sync script for day. Updates and observations it is given
@@ -167,12 +180,15 @@ func (l *Ledger) call(ctx context.Context, day credits.Day, expAt int64, lease t
 }
 
 func (l *Ledger) eval(ctx context.Context, day credits.Day, expAt int64, lease time.Duration, q request, ups []update, obs observation) (reply, error) {
-	args := make([]any, 0, 9+4*len(ups))
+	args := make([]any, 0, 6+5*len(q.res)+4*len(ups))
 	rem, allot := int64(-1), int64(0)
 	if obs.set {
 		rem, allot = obs.remaining, obs.allotment
 	}
-	args = append(args, expAt, max(lease.Milliseconds(), 1), rem, allot, q.rid, q.rmin, q.rmax, q.limit, len(ups))
+	args = append(args, expAt, max(lease.Milliseconds(), 1), rem, allot, len(q.res), len(ups))
+	for _, r := range q.res {
+		args = append(args, r.id, r.min, r.max, r.limit, max(r.lease.Milliseconds(), 1))
+	}
 	for _, u := range ups {
 		args = append(args, u.id, u.cum, u.amount, u.end)
 	}
@@ -182,13 +198,18 @@ func (l *Ledger) eval(ctx context.Context, day credits.Day, expAt int64, lease t
 	if err != nil {
 		return reply{}, err
 	}
-	if len(vals) != 9 {
-		return reply{}, fmt.Errorf("redisledger: script replied with %d values, want 9: %w", len(vals), credits.ErrLedgerUnavailable)
+	if want := 6 + 3*len(q.res); len(vals) != want {
+		return reply{}, fmt.Errorf("redisledger: script replied with %d values, want %d: %w", len(vals), want, credits.ErrLedgerUnavailable)
 	}
-	r := reply{ok: vals[0], granted: vals[1], avail: vals[2], serverMS: vals[8]}
-	r.v = view{spent: vals[3], held: vals[4], ext: vals[5], low: vals[6], hasLow: vals[6] >= 0, stop: vals[7]}
+	r := reply{serverMS: vals[5]}
+	r.v = view{spent: vals[0], held: vals[1], ext: vals[2], low: vals[3], hasLow: vals[3] >= 0, stop: vals[4]}
 	if !r.v.hasLow {
 		r.v.low = 0
+	}
+	r.res = make([]decision, len(q.res))
+	for i := range r.res {
+		o := vals[6+3*i:]
+		r.res[i] = decision{ok: o[0] == 1, granted: o[1], avail: o[2]}
 	}
 	return r, nil
 }

@@ -91,7 +91,8 @@ func (l *Ledger) reserveChunk(ctx context.Context, r credits.ReserveRequest) (cr
 	id := l.newID("r")
 	sent := time.Now()
 	rep, err := l.call(ctx, r.Day, expAt, l.opts.Lease, request{
-		rid: id, rmin: r.Amount, rmax: max(l.opts.Chunk, r.Amount), limit: r.Limit, updates: ups,
+		res:     []reservation{{id: id, min: r.Amount, max: max(l.opts.Chunk, r.Amount), limit: r.Limit, lease: l.opts.Lease}},
+		updates: ups,
 	})
 	if err != nil {
 		if errors.Is(err, errDown) {
@@ -104,20 +105,21 @@ func (l *Ledger) reserveChunk(ctx context.Context, r credits.ReserveRequest) (cr
 		// no use and go back.
 		_ = l.pushDayLocked(ctx, d, true)
 	}
-	if rep.ok != 1 {
-		return credits.ReserveResult{Available: max(rep.avail, 0)}, nil
+	d := rep.res[0]
+	if !d.ok {
+		return credits.ReserveResult{Available: max(d.avail, 0)}, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c := &chunk{
 		id: id, day: r.Day, limit: r.Limit, expAt: expAt,
-		free: rep.granted - r.Amount, out: r.Amount,
+		free: d.granted - r.Amount, out: r.Amount,
 		deadline: sent.Add(l.opts.Lease),
 	}
 	l.chunks[r.Day] = append(l.chunks[r.Day], c)
 	h := credits.Hold{ID: l.newID("c"), Day: r.Day, Amount: r.Amount}
 	l.local[h.ID] = &localHold{hold: h, chunk: c}
-	return credits.ReserveResult{OK: true, Hold: h, Available: rep.avail}, nil
+	return credits.ReserveResult{OK: true, Hold: h, Available: d.avail}, nil
 }
 
 // pushDay writes the day's chunk spend to Redis: it ends chunks no call

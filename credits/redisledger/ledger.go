@@ -21,7 +21,9 @@ import (
 // uses the same Options.OrgKey and Options.Prefix. Create it with New; it is
 // safe for concurrent use. Its only background work is the flusher of
 // deferred settlements (see Options.SettleDelay): a timer armed when a
-// settlement is deferred, whose run writes what no Reserve carried. No
+// settlement is deferred, whose run writes what no Reserve carried; and a
+// script run shared by several concurrent Reserve calls goes out from a
+// goroutine that lives for that run (see the package doc, Group commit). No
 // goroutine runs while nothing is pending, and none outlives Close, which
 // also gives back leased chunks and writes what an outage left unwritten.
 // Call Close when done with a Ledger.
@@ -36,6 +38,11 @@ type Ledger struct {
 	// absolute values they carry reach Redis in order. It is a channel so
 	// that waiting for it honours contexts.
 	syncLock chan struct{}
+
+	// The group-commit queue of reservations made in Redis (see group.go).
+	gmu       sync.Mutex
+	group     []*waiter
+	groupRuns int // leaders running a group or about to (at most maxRuns)
 
 	mu          sync.Mutex
 	closed      bool
@@ -195,6 +202,13 @@ func (l *Ledger) dayExpiry(day credits.Day) int64 {
 // for r.Day, after expired leases are reaped. With Options.Chunk set, a
 // reservation that a local chunk can serve makes no round trip at all.
 //
+// Reservations made in Redis at the same time by goroutines of one Ledger
+// share script runs (group commit, see the package doc): each is decided
+// in arrival order, seeing the holds granted before it. A caller alone
+// sends at once. A caller whose ctx ends while it waits for a run leaves
+// the queue; one whose ctx ends while its run is in flight gets ctx's
+// error, and a hold granted to it is released with the next round trip.
+//
 // While Redis is unreachable, Reserve grants from Options.LocalShare (and
 // refuses what the last state seen from Redis shows cannot fit); once the
 // share is used it returns an error matching ErrLocalShareExhausted and
@@ -221,19 +235,7 @@ func (l *Ledger) Reserve(ctx context.Context, r credits.ReserveRequest) (credits
 	if l.opts.Chunk > 0 {
 		return l.reserveChunk(ctx, r)
 	}
-	lease := r.Lease
-	if lease <= 0 {
-		lease = l.opts.Lease
-	}
-	id := l.newID("r")
-	rep, err := l.call(ctx, r.Day, l.reserveExpiry(r), lease, request{rid: id, rmin: r.Amount, rmax: r.Amount, limit: r.Limit})
-	if err != nil {
-		if errors.Is(err, errDown) {
-			return l.reserveShare(r, err)
-		}
-		return credits.ReserveResult{}, err
-	}
-	return rep.result(r.Day, id), nil
+	return l.reserveGrouped(ctx, r)
 }
 
 func (l *Ledger) reserveExpiry(r credits.ReserveRequest) int64 {

@@ -21,7 +21,8 @@ const corruptMarker = "ZDLEDGER corrupt:"
 //     retried call changes nothing twice; an ended hold's lease entry is
 //     removed;
 //  4. learns the organisation's remaining credits, after the updates' spend;
-//  5. optionally reserves a new hold;
+//  5. decides the reservations it carries, in order, each one seeing the
+//     holds granted before it (a group commit of several callers);
 //  6. writes what changed: lease entries first (their key's type is checked
 //     by that first write, or by a ZCARD when the run neither read nor
 //     writes the lease set, before anything else is written), then one HSET
@@ -32,10 +33,10 @@ const corruptMarker = "ZDLEDGER corrupt:"
 // KEYS: 1 day hash {spent, held, ext, low, due, hold ID -> state}; 2 lease
 // zset hold ID -> expiry (ms); 3 the organisation's stop key (read only).
 //
-// ARGV: 1 expire-at (ms, 0 = now + 50h); 2 lease (ms); 3 remaining (-1 = none);
-// 4 allotment; 5 reserve id ("" = none); 6 reserve min; 7 reserve max;
-// 8 limit; 9 update count n; then n times: id, cumulative spend, new amount,
-// end (0 keep, 1 settle, 2 release).
+// ARGV: 1 expire-at (ms, 0 = now + 50h); 2 lease of updated holds (ms);
+// 3 remaining (-1 = none); 4 allotment; 5 reservation count m; 6 update
+// count n; then m times: id, min, max, limit, lease (ms); then n times: id,
+// cumulative spend, new amount, end (0 keep, 1 settle, 2 release).
 //
 // "due" is 0 when no hold has a lease entry, else at most the lowest lease
 // expiry in the set: every ZADD lowers it as needed, and a removal leaves it
@@ -46,8 +47,8 @@ const corruptMarker = "ZDLEDGER corrupt:"
 // handed to redis.call as Lua numbers, which Redis writes as plain integers
 // below 1e17; the readers accept at most 15 digits.
 //
-// Reply: {ok, granted, available, spent, held, ext, low (-1 = none), stop-until
-// (ms, 0 = none), now (ms)}; ok is -1 when nothing was asked.
+// Reply: {spent, held, ext, low (-1 = none), stop-until (ms, 0 = none), now
+// (ms)}, then per reservation {ok (1 or 0), granted, available before it}.
 const syncSource = `
 local function corrupt(msg) return redis.error_reply('` + corruptMarker + ` ' .. msg) end
 local function int(v)
@@ -70,13 +71,14 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lease = tonumber(ARGV[2])
 local obsRem = tonumber(ARGV[3])
-local rid = ARGV[5]
-local n = tonumber(ARGV[9])
+local m = tonumber(ARGV[5])
+local n = tonumber(ARGV[6])
+local u0 = 7 + 5 * m -- first update argument
 
 -- 1. read and validate
 local f = {'spent', 'held', 'ext', 'low', 'due'}
-for i = 0, n - 1 do f[6 + i] = ARGV[10 + 4 * i] end
-if rid ~= '' then f[6 + n] = rid end
+for i = 0, n - 1 do f[#f + 1] = ARGV[u0 + 4 * i] end
+for i = 0, m - 1 do f[#f + 1] = ARGV[7 + 5 * i] end
 local d = redis.pcall('HMGET', K, unpack(f))
 if d.err then return corrupt(K .. ': ' .. d.err) end
 local spent, ok1 = int(d[1])
@@ -153,7 +155,7 @@ end
 
 -- 3. hold updates
 for i = 0, n - 1 do
-  local j = 10 + 4 * i
+  local j = u0 + 4 * i
   local id = ARGV[j]
   local cum = tonumber(ARGV[j + 1])
   local amt = tonumber(ARGV[j + 2])
@@ -197,29 +199,36 @@ if obsRem >= 0 then
   dirtyDay = true
 end
 
--- 5. reserve
-local okr, granted = -1, 0
-local avail = tonumber(ARGV[8]) - spent - ext - held
-if rid ~= '' then
+-- 5. reserve, in order: each reservation sees the holds granted before it
+local out = {}
+for i = 0, m - 1 do
+  local j = 7 + 5 * i
+  local rid = ARGV[j]
+  local rmin = tonumber(ARGV[j + 1])
+  local avail = tonumber(ARGV[j + 3]) - spent - ext - held
   local h = cache[rid]
-  local rmin = tonumber(ARGV[6])
+  local okr, granted = 0, 0
   if h.st == 'a' then
     okr, granted = 1, h.amt
-  elseif h.st ~= 'none' then
-    okr = 0
-  elseif avail >= rmin then
-    granted = tonumber(ARGV[7])
+  elseif h.st == 'none' and avail >= rmin then
+    granted = tonumber(ARGV[j + 2])
     if avail < granted then granted = avail end
     held = held + granted
     h.st, h.amt = 'a', granted
     dirty[#dirty + 1] = rid
-    zadd[#zadd + 1] = now + lease
+    zadd[#zadd + 1] = now + tonumber(ARGV[j + 4])
     zadd[#zadd + 1] = rid
     dirtyDay = true
     okr = 1
-  else
-    okr = 0
   end
+  out[#out + 1] = okr
+  out[#out + 1] = granted
+  out[#out + 1] = avail
+end
+local function reply()
+  local r = {spent, held, ext, low or -1, stopv or 0, now}
+  for i = 1, #out do r[6 + i] = out[i] end
+  return r
 end
 
 -- 6. write
@@ -229,7 +238,7 @@ end
 if newDay and not (dirtyDay or #dirty > 0 or #zadd > 0 or #zrem > 0) then
   -- Nothing to keep: a day nobody wrote is not created by looking at it.
   -- (Reaping read the lease set, so its type is checked.)
-  return {okr, granted, avail, spent, held, ext, low or -1, stopv or 0, now}
+  return reply()
 end
 if newDay then
   zadd[#zadd + 1] = '+inf'
@@ -275,7 +284,7 @@ if newDay then
   redis.call('PEXPIREAT', K, expAt, 'NX')
   redis.call('PEXPIREAT', KL, expAt, 'NX')
 end
-return {okr, granted, avail, spent, held, ext, low or -1, stopv or 0, now}
+return reply()
 `
 
 // stopSource extends the organisation's stop: KEYS 1 the stop key; ARGV 1
