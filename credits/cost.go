@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/go-zohodesk/zohodesk/internal/digits"
 )
 
 // OffsetTier is one step of the cost of list and search calls: a call whose
@@ -239,25 +241,13 @@ func appendRoute(dst []byte, method, path string) []byte {
 			path = ""
 		}
 		dst = append(dst, '/')
-		if isNumeric(seg) {
+		if digits.Only(seg) {
 			dst = append(dst, "{id}"...)
 		} else {
 			dst = append(dst, seg...)
 		}
 	}
 	return dst
-}
-
-func isNumeric(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // routeState is what is known of one route: how it is priced and, for the
@@ -443,7 +433,7 @@ func (t *CostTable) cost(c Call) int64 {
 	case strings.EqualFold(method, "DELETE") || isTrashAction(last):
 		return t.TrashPerRecord * records
 	case strings.EqualFold(method, "GET"):
-		if isNumeric(last) {
+		if digits.Only(last) {
 			return t.Single
 		}
 		if last == "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-zohodesk/zohodesk/credits"
+	"github.com/go-zohodesk/zohodesk/internal/digits"
 	"golang.org/x/oauth2"
 )
 
@@ -229,7 +230,7 @@ func validateOrgID(id string) error {
 	if id == "" {
 		return fmt.Errorf("desk: Config.OrgID is empty: set the organisation ID (Setup > Developer Space > API): %w", ErrInvalidConfig)
 	}
-	if !allDigits(id) {
+	if !digits.Only(id) {
 		return fmt.Errorf("desk: Config.OrgID %q is not numeric: an org ID is all digits: %w", excerpt([]byte(id), 30), ErrInvalidConfig)
 	}
 	return nil

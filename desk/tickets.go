@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-zohodesk/zohodesk/internal/digits"
 	"github.com/google/go-querystring/query"
 )
 
@@ -412,7 +413,7 @@ func (o *TicketListOptions) validate() error {
 		return fmt.Errorf("desk: TicketListOptions.Fields has %d values; at most 30: %w", len(o.Fields), ErrInvalidOptions)
 	}
 	for _, a := range o.Assignee {
-		if a != "Unassigned" && !allDigits(a) {
+		if a != "Unassigned" && !digits.Only(a) {
 			return fmt.Errorf("desk: TicketListOptions.Assignee %q is neither an agent ID nor \"Unassigned\": %w", excerpt([]byte(a), 30), ErrInvalidOptions)
 		}
 	}
@@ -668,7 +669,7 @@ func validateID(what, id string) error {
 	if id == "" {
 		return fmt.Errorf("desk: the %s ID is empty: %w", what, ErrInvalidOptions)
 	}
-	if !allDigits(id) {
+	if !digits.Only(id) {
 		return fmt.Errorf("desk: the %s ID %q is not numeric: %w", what, excerpt([]byte(id), 30), ErrInvalidOptions)
 	}
 	return nil
@@ -680,7 +681,7 @@ func validateIDs(what string, ids []string, max int) error {
 		return fmt.Errorf("desk: %s has %d IDs; at most %d: %w", what, len(ids), max, ErrInvalidOptions)
 	}
 	for _, id := range ids {
-		if !allDigits(id) {
+		if !digits.Only(id) {
 			return fmt.Errorf("desk: %s: ID %q is not numeric: %w", what, excerpt([]byte(id), 30), ErrInvalidOptions)
 		}
 	}
@@ -707,13 +708,4 @@ func validateSort(what, sortBy string, allowed []string) error {
 		return fmt.Errorf("desk: %s %q: use one of %s, with a \"-\" prefix for descending order: %w", what, excerpt([]byte(sortBy), 30), strings.Join(allowed, ", "), ErrInvalidOptions)
 	}
 	return nil
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

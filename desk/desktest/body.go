@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-zohodesk/zohodesk/internal/digits"
 )
 
 // decodeBody parses a JSON object body. It returns Desk's reply for an
@@ -93,11 +95,11 @@ func checkFields(m map[string]any, spec map[string]fieldSpec, required ...string
 func idOf(v any) string {
 	switch x := v.(type) {
 	case string:
-		if isDigits(x) {
+		if digits.Only(x) {
 			return x
 		}
 	case json.Number:
-		if isDigits(x.String()) {
+		if digits.Only(x.String()) {
 			return x.String()
 		}
 	}

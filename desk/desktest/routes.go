@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/go-zohodesk/zohodesk/internal/digits"
 )
 
 // route is one endpoint of the fake API.
@@ -159,7 +161,7 @@ func match(method, path string) (rt *route, params []string, methodOK bool) {
 		literals, ok := 0, true
 		for i, s := range r.segs {
 			if s == "{id}" {
-				if !isDigits(parts[i]) {
+				if !digits.Only(parts[i]) {
 					ok = false
 					break
 				}

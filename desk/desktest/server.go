@@ -31,6 +31,7 @@ import (
 
 	"github.com/go-zohodesk/zohodesk/credits"
 	"github.com/go-zohodesk/zohodesk/desk"
+	"github.com/go-zohodesk/zohodesk/internal/digits"
 )
 
 // APIPrefix is the path of the API root on the server.
@@ -614,24 +615,12 @@ func sortField(fields ...string) paramRule {
 func numericIDs() paramRule {
 	return paramRule{check: func(v string) string {
 		for _, p := range strings.Split(v, ",") {
-			if !isDigits(strings.TrimSpace(p)) {
+			if !digits.Only(strings.TrimSpace(p)) {
 				return "The value must be a numeric ID or a comma-separated list of them."
 			}
 		}
 		return ""
 	}}
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // redactHeader copies h without the Authorization header's token.
