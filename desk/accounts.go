@@ -38,12 +38,24 @@ type Account struct {
 	CreatedTime  time.Time `json:"createdTime"`
 	ModifiedTime time.Time `json:"modifiedTime"`
 
-	IsDeleted bool `json:"isDeleted"`
-	IsTrashed bool `json:"isTrashed"`
+	IsDeleted   bool `json:"isDeleted"`
+	IsTrashed   bool `json:"isTrashed"`
+	IsFollowing bool `json:"isFollowing"`
 
 	AssociatedSLAIDs []string `json:"associatedSLAIds"`
+	// ZohoCRMAccount links the account to its Zoho CRM record, if any.
+	ZohoCRMAccount *CRMRef `json:"zohoCRMAccount"`
+	// Owner is the agent who owns the account (Get with "owner").
+	Owner *AgentRef `json:"owner"`
+	// LayoutDetails names the account's layout.
+	LayoutDetails *Layout `json:"layoutDetails"`
+	// CustomerHappiness is sent in list views.
+	CustomerHappiness *CustomerHappiness `json:"customerHappiness"`
 	// CustomFields are the account's custom fields ("cf"), by API name.
 	CustomFields map[string]any `json:"cf"`
+	// LegacyCustomFields is "customFields", the older copy of the custom
+	// fields (by display label) that Desk still sends.
+	LegacyCustomFields map[string]any `json:"customFields"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }

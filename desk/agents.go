@@ -44,10 +44,36 @@ type Agent struct {
 	CreatedTime                 time.Time `json:"createdTime"`
 	ModifiedTime                time.Time `json:"modifiedTime"`
 
+	// Role and Profile are sent with include "role" and "profile".
+	Role    *NameRef `json:"role"`
+	Profile *NameRef `json:"profile"`
+	// AssociatedDepartments and AssociatedChatDepartments are sent by Get
+	// with include "associatedDepartments" and "associatedChatDepartments".
+	AssociatedDepartments     []DepartmentRef `json:"associatedDepartments"`
+	AssociatedChatDepartments []DepartmentRef `json:"associatedChatDepartments"`
+	// CustomFields are the agent's custom fields ("cf"), by API name.
+	CustomFields map[string]any `json:"cf"`
+
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-var agentCodec = newCodec[Agent]()
+// NameRef is a record embedded by ID and name (an agent's role or
+// profile).
+type NameRef struct {
+	ID    string                     `json:"id"`
+	Name  string                     `json:"name"`
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+var (
+	agentCodec   = newCodec[Agent]()
+	nameRefCodec = newCodec[NameRef]()
+)
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (n *NameRef) UnmarshalJSON(b []byte) error {
+	return nameRefCodec.decode(b, reflect.ValueOf(n).Elem())
+}
 
 // UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
 func (a *Agent) UnmarshalJSON(b []byte) error { return agentCodec.decode(b, reflect.ValueOf(a).Elem()) }

@@ -41,7 +41,10 @@ type Contact struct {
 	AccountID      string `json:"accountId"`
 	OwnerID        string `json:"ownerId"`
 	LayoutID       string `json:"layoutId"`
-	ZohoCRMContact any    `json:"zohoCRMContact"`
+	// ZohoCRMContact links the contact to its Zoho CRM record, if any.
+	ZohoCRMContact *CRMRef `json:"zohoCRMContact"`
+	// AccountCount is the number of accounts the contact belongs to.
+	AccountCount int `json:"accountCount"`
 
 	CreatedTime  time.Time `json:"createdTime"`
 	ModifiedTime time.Time `json:"modifiedTime"`
@@ -51,12 +54,22 @@ type Contact struct {
 	IsTrashed   bool `json:"isTrashed"`
 	IsAnonymous bool `json:"isAnonymous"`
 	IsEndUser   bool `json:"isEndUser"`
+	IsFollowing bool `json:"isFollowing"`
 
 	// Account is the contact's account, when Desk embeds it.
 	Account *AccountRef `json:"account"`
+	// Owner is the agent who owns the contact (GET with include=owner).
+	Owner *AgentRef `json:"owner"`
+	// LayoutDetails names the contact's layout.
+	LayoutDetails *Layout `json:"layoutDetails"`
+	// CustomerHappiness gives the shares of bad, okay and good ratings.
+	CustomerHappiness *CustomerHappiness `json:"customerHappiness"`
 	// CustomFields are the contact's custom fields ("cf"), by API name.
 	// Values are string, json.Number, bool or nil.
 	CustomFields map[string]any `json:"cf"`
+	// LegacyCustomFields is "customFields", the older copy of the custom
+	// fields (by display label) that Desk still sends.
+	LegacyCustomFields map[string]any `json:"customFields"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -69,10 +82,40 @@ type AccountRef struct {
 	Extra       map[string]json.RawMessage `json:"-"`
 }
 
+// CRMRef links a Desk record to its Zoho CRM record.
+type CRMRef struct {
+	ID string `json:"id"`
+	// Type is the CRM module: "new", "potentials", "customers", "contacts"
+	// or "leads" (Desk also sends values such as "contacts_leads").
+	Type  string                     `json:"type"`
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// CustomerHappiness is the percentage of bad, okay and good ratings a
+// contact or account gave.
+type CustomerHappiness struct {
+	BadPercentage  int                        `json:"badPercentage"`
+	OkPercentage   int                        `json:"okPercentage"`
+	GoodPercentage int                        `json:"goodPercentage"`
+	Extra          map[string]json.RawMessage `json:"-"`
+}
+
 var (
 	contactCodec    = newCodec[Contact]()
 	accountRefCodec = newCodec[AccountRef]()
+	crmRefCodec     = newCodec[CRMRef]()
+	happinessCodec  = newCodec[CustomerHappiness]()
 )
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (r *CRMRef) UnmarshalJSON(b []byte) error {
+	return crmRefCodec.decode(b, reflect.ValueOf(r).Elem())
+}
+
+// UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
+func (h *CustomerHappiness) UnmarshalJSON(b []byte) error {
+	return happinessCodec.decode(b, reflect.ValueOf(h).Elem())
+}
 
 // UnmarshalJSON decodes tolerantly, keeping unknown fields in Extra.
 func (c *Contact) UnmarshalJSON(b []byte) error {
@@ -85,7 +128,9 @@ func (a *AccountRef) UnmarshalJSON(b []byte) error {
 }
 
 // ContactInput is the body of a contact create or update (and the contact
-// created with a ticket). Zero values are left out of the request.
+// created with a ticket), the request bodies contactjson and
+// updateContact_contactjson of v1.0/Contact.json. Zero values are left out
+// of the request.
 type ContactInput struct {
 	LastName       string         `json:"lastName,omitempty"`
 	FirstName      string         `json:"firstName,omitempty"`

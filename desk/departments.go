@@ -28,6 +28,8 @@ type Department struct {
 	IsVisibleInCustomerPortal bool      `json:"isVisibleInCustomerPortal"`
 	IsAssignToTeamEnabled     bool      `json:"isAssignToTeamEnabled"`
 	CreatedTime               time.Time `json:"createdTime"`
+	// AssociatedAgentIDs are the department's agents (Get only).
+	AssociatedAgentIDs []string `json:"associatedAgentIds"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }

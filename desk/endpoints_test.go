@@ -234,15 +234,19 @@ func TestEndpoints(t *testing.T) {
 			query: url.Values{"sortBy": {"-createdTime"}, "limit": {"5"}},
 			call: func(c *Client) (*Response, error) {
 				cs, resp, err := c.Contacts.List(ctx, &ContactListOptions{ListOptions: ListOptions{Limit: 5}, SortBy: "-createdTime"})
-				if err == nil && (len(cs) != 1 || cs[0].Extra["customerHappiness"] == nil) {
+				if err == nil && (len(cs) != 2 || cs[0].LastName != "Case" || cs[0].CustomerHappiness == nil || cs[0].ZohoCRMContact != nil ||
+					cs[1].CustomerHappiness.GoodPercentage != 47 || cs[1].ZohoCRMContact.Type != "contacts_leads" ||
+					cs[0].CreatedTime.UnixMilli() != 1507813910000 || len(cs[0].Extra)+len(cs[1].Extra) != 0) {
 					t.Errorf("contacts decoded wrong: %+v", cs)
 				}
 				return resp, err
 			}},
-		{name: "Contacts.Get", method: "GET", path: "/contacts/1892000000048034", status: 200, fixture: "contact.json",
+		{name: "Contacts.Get", method: "GET", path: "/contacts/1892000000042032", status: 200, fixture: "contact.json",
 			call: func(c *Client) (*Response, error) {
-				ct, resp, err := c.Contacts.Get(ctx, "1892000000048034")
-				if err == nil && (ct.LastName != "Jack" || ct.Zip != "77500") {
+				ct, resp, err := c.Contacts.Get(ctx, "1892000000042032")
+				if err == nil && (ct.LastName != "Lawrence" || ct.Zip != "" || !ct.IsFollowing || ct.Owner == nil || ct.Owner.FirstName != "Twin" ||
+					ct.ZohoCRMContact.ID != "5000000014010" || ct.CustomerHappiness.BadPercentage != 22 ||
+					ct.ModifiedTime.UnixMilli() != 1462355837000 || len(ct.Extra) != 0) {
 					t.Errorf("contact decoded wrong: %+v", ct)
 				}
 				return resp, err
@@ -268,7 +272,8 @@ func TestEndpoints(t *testing.T) {
 		{name: "Accounts.List", method: "GET", path: "/accounts", status: 200, fixture: "accounts.json",
 			call: func(c *Client) (*Response, error) {
 				as, resp, err := c.Accounts.List(ctx, nil)
-				if err == nil && (len(as) != 1 || as[0].CustomFields["cf_contactcount"] != json.Number("1892220000042001")) {
+				if err == nil && (len(as) != 2 || as[1].AccountName != "Agent Account" || as[0].ZohoCRMAccount.ID != "32754000000537001" ||
+					as[1].CustomerHappiness.OkPercentage != 40 || len(as[0].Extra)+len(as[1].Extra) != 0) {
 					t.Errorf("accounts decoded wrong: %+v", as)
 				}
 				return resp, err
@@ -276,7 +281,9 @@ func TestEndpoints(t *testing.T) {
 		{name: "Accounts.Get", method: "GET", path: "/accounts/1892000000052077", status: 200, fixture: "account.json",
 			call: func(c *Client) (*Response, error) {
 				a, resp, err := c.Accounts.Get(ctx, "1892000000052077")
-				if err == nil && (a.ModifiedTime.IsZero() || a.CreatedTime.IsZero()) {
+				if err == nil && (a.ModifiedTime.UnixMilli() != 1425307758000 || a.CreatedTime.UnixMilli() != 1424105864000 ||
+					a.CustomFields["cf_contactcount"] != "1" || len(a.AssociatedSLAIDs) != 2 || a.AssociatedSLAIDs[0] != "3263000000057" ||
+					!a.IsFollowing || a.Owner.ID != "3263000000057001" || len(a.Extra) != 0) {
 					t.Errorf("account times not decoded: %+v", a)
 				}
 				return resp, err
@@ -323,9 +330,15 @@ func TestEndpoints(t *testing.T) {
 					CFFieldName: "cf_badge", CFSearchStr: "B-7*", SortOrder: "desc"})
 				return resp, err
 			}},
-		{name: "Agents.Get", method: "GET", path: "/agents/1892000000888059", status: 200, fixture: "agent.json",
+		{name: "Agents.Get", method: "GET", path: "/agents/1892000000056007", status: 200, fixture: "agent.json",
+			query: url.Values{"include": {"role,profile,associatedDepartments,associatedChatDepartments"}},
 			call: func(c *Client) (*Response, error) {
-				_, resp, err := c.Agents.Get(ctx, "1892000000888059")
+				ag, resp, err := c.Agents.Get(ctx, "1892000000056007", "role", "profile", "associatedDepartments", "associatedChatDepartments")
+				if err == nil && (ag.Role.Name != "CEO" || ag.Profile.ID != "1892000000056091" || len(ag.AssociatedDepartments) != 2 ||
+					ag.AssociatedDepartments[1].SanitizedName != "r-d" || ag.AssociatedChatDepartments[0].Name != "Developement" ||
+					ag.Name != "Torrey Emard" || len(ag.Extra) != 0) {
+					t.Errorf("agent decoded wrong: %+v", ag)
+				}
 				return resp, err
 			}},
 		{name: "Departments.List", method: "GET", path: "/departments", status: 200, fixture: "departments.json",
@@ -343,15 +356,17 @@ func TestEndpoints(t *testing.T) {
 		{name: "Departments.Get", method: "GET", path: "/departments/1892000000082085", status: 200, fixture: "department.json",
 			call: func(c *Client) (*Response, error) {
 				d, resp, err := c.Departments.Get(ctx, "1892000000082085")
-				if err == nil && d.CreatedTime.UnixMilli() != 1566904321000 {
-					t.Errorf("createdTime = %v", d.CreatedTime)
+				if err == nil && (d.CreatedTime.UnixMilli() != 1564146662000 || d.ChatStatus != "NOT_CREATED" ||
+					len(d.AssociatedAgentIDs) != 2 || d.AssociatedAgentIDs[1] != "1892000000056007" || len(d.Extra) != 0) {
+					t.Errorf("department decoded wrong: %+v", d)
 				}
 				return resp, err
 			}},
 		{name: "Organizations.List", method: "GET", path: "/organizations", status: 200, fixture: "organizations.json", noOrg: true,
 			call: func(c *Client) (*Response, error) {
 				os, resp, err := c.Organizations.List(ctx)
-				if err == nil && (len(os) != 1 || os[0].ID != "3981311" || os[0].EmployeeCount != 10 || !os[0].IsAdminInOrg) {
+				if err == nil && (len(os) != 1 || os[0].ID != "3981311" || os[0].EmployeeCount != 10 || !os[0].IsAdminInOrg ||
+					os[0].IsDefault || os[0].Designation != "Software Engineer" || len(os[0].PreferredCommunicationChannels) != 2 || len(os[0].Extra) != 0) {
 					t.Errorf("organizations decoded wrong: %+v", os)
 				}
 				return resp, err
@@ -359,7 +374,10 @@ func TestEndpoints(t *testing.T) {
 		{name: "Organizations.Get", method: "GET", path: "/organizations/3981311", status: 200, fixture: "organization.json",
 			query: url.Values{"includeCustomDomain": {"true"}},
 			call: func(c *Client) (*Response, error) {
-				_, resp, err := c.Organizations.Get(ctx, "3981311", &OrganizationGetOptions{IncludeCustomDomain: true})
+				o, resp, err := c.Organizations.Get(ctx, "3981311", &OrganizationGetOptions{IncludeCustomDomain: true})
+				if err == nil && (o.CustomDomain != "support.zylker.com" || o.PreferredSolution[1] != "Customer Support" || o.MigrationFrom == "" || len(o.Extra) != 0) {
+					t.Errorf("organization decoded wrong: %+v", o)
+				}
 				return resp, err
 			}},
 		{name: "Search.Search", method: "GET", path: "/search", status: 200, fixture: "search.json",

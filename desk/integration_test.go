@@ -510,6 +510,50 @@ func TestIntegrationResources(t *testing.T) {
 				t.Errorf("All yielded %d threads, List %d", len(all), len(ths))
 			}
 		}},
+		{"Threads.List limit 101 refused by both", func(t *testing.T, f *fixture) {
+			// Thread.json gives no maximum; client and fake agree on 100.
+			before := len(f.srv.Requests())
+			_, _, err := f.c.Threads.List(ctx, f.ticket.ID, &desk.ThreadListOptions{ListOptions: desk.ListOptions{Limit: 101}})
+			if !errors.Is(err, desk.ErrInvalidOptions) {
+				t.Errorf("client accepted limit 101: %v", err)
+			}
+			if n := len(f.srv.Requests()); n != before {
+				t.Errorf("limit 101 reached the server (%d requests)", n-before)
+			}
+		}},
+		{"Contacts.Create with every ContactInput field", func(t *testing.T, f *fixture) {
+			// v1.0/Contact.json contactjson: everything ContactInput sends
+			// must be accepted by desktest and come back declared.
+			in := &desk.ContactInput{LastName: "Jack", FirstName: "Hugh", Email: "jack@zylker.com", SecondaryEmail: "hughjack@zylker.com",
+				Phone: "5550100011", Mobile: "+1 555 010 0010", Type: "paidUser", Title: "The contact", Description: "first priority contact",
+				Street: "North street", City: "Texas", State: "Austin", Country: "USA", Zip: "123902", Facebook: "hugh jacks", Twitter: "Hugh jack",
+				Language: "English", LayoutID: "1892000000047189", CustomFields: map[string]any{"cf_tier": "Gold"}}
+			as, _, err := f.c.Accounts.List(ctx, &desk.AccountListOptions{ListOptions: desk.ListOptions{Limit: 1}})
+			if err != nil || len(as) != 1 {
+				t.Fatalf("Accounts.List: %v", err)
+			}
+			ags, _, err := f.c.Agents.List(ctx, &desk.AgentListOptions{ListOptions: desk.ListOptions{Limit: 1}})
+			if err != nil || len(ags) != 1 {
+				t.Fatalf("Agents.List: %v", err)
+			}
+			in.AccountID, in.OwnerID = as[0].ID, ags[0].ID
+			ct, _, err := f.c.Contacts.Create(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkContact(t, "created", ct, f.srv.Now())
+			if ct.Zip != "123902" || ct.Facebook != "hugh jacks" || ct.Twitter != "Hugh jack" || ct.Language != "English" ||
+				ct.LayoutID != in.LayoutID || ct.OwnerID != in.OwnerID || ct.SecondaryEmail != in.SecondaryEmail ||
+				ct.AccountID != in.AccountID || ct.CustomFields["cf_tier"] != "Gold" {
+				t.Errorf("created contact lost fields: %+v", ct)
+			}
+			up, _, err := f.c.Contacts.Update(ctx, ct.ID, &desk.ContactInput{Twitter: "hughj", Zip: "77500"})
+			if err != nil || up.Twitter != "hughj" || up.Zip != "77500" || up.Facebook != "hugh jacks" {
+				t.Errorf("updated %+v, %v", up, err)
+			} else {
+				checkContact(t, "updated", up, f.srv.Now())
+			}
+		}},
 		{"Threads.Get", func(t *testing.T, f *fixture) {
 			th, _, err := f.c.Threads.Get(ctx, f.ticket.ID, f.thread.ID)
 			if err != nil {

@@ -46,6 +46,13 @@ type Organization struct {
 	IsSandboxPortal    bool   `json:"isSandboxPortal"`
 	// IsPayloadEncryptionEnabled tells whether payload encryption is on.
 	IsPayloadEncryptionEnabled bool `json:"isPayloadEncryptionEnabled"`
+	// Designation is the primary contact's job title.
+	Designation string `json:"designation"`
+	// MigrationFrom, PreferredSolution and PreferredCommunicationChannels
+	// are the answers given during onboarding.
+	MigrationFrom                  string   `json:"migrationFrom"`
+	PreferredSolution              []string `json:"preferredSolution"`
+	PreferredCommunicationChannels []string `json:"preferredCommunicationChannels"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }

@@ -188,9 +188,11 @@ type AgentRef struct {
 
 // DepartmentRef is a department as embedded in other records.
 type DepartmentRef struct {
-	ID    string                     `json:"id"`
-	Name  string                     `json:"name"`
-	Extra map[string]json.RawMessage `json:"-"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// SanitizedName is sent in an agent's associated departments.
+	SanitizedName string                     `json:"sanitizedName"`
+	Extra         map[string]json.RawMessage `json:"-"`
 }
 
 // TeamRef is a team as embedded in other records.
@@ -298,7 +300,10 @@ func (o *ListOptions) validate(maxLimit int) error {
 
 // The largest page each list accepts.
 const (
-	maxTicketLimit     = 100
+	maxTicketLimit = 100
+	// maxThreadLimit: v1.0/Thread.json gives GET /tickets/{id}/threads
+	// no maximum for limit; 100, the maximum of the other v1.0 ticket
+	// lists, is the safe value, and desktest enforces the same.
 	maxThreadLimit     = 100
 	maxCommentLimit    = 100
 	maxContactLimit    = 100

@@ -29,7 +29,7 @@ func decodeBody(body []byte) (map[string]any, *reply) {
 
 // fieldSpec describes a writable field of a record.
 type fieldSpec struct {
-	kind     byte // 's' string, 'b' bool, 'i' ID (numeric string or number), 't' time, 'm' map (cf), 'e' enum, 'x' anything
+	kind     byte // 's' string, 'z' digits as a string or a number, 'b' bool, 'i' ID (numeric string or number), 't' time, 'm' map (cf), 'e' enum, 'x' anything
 	enum     []string
 	nullable bool
 }
@@ -66,6 +66,8 @@ func checkFields(m map[string]any, spec map[string]fieldSpec, required ...string
 		case 's':
 			_, isStr := v.(string)
 			bad = !isStr
+		case 'z': // a zip code: v1.0/Contact.json types it string|integer
+			bad = idOf(v) == ""
 		case 'e':
 			str, isStr := v.(string)
 			bad = !isStr || !slices.Contains(fs.enum, str)

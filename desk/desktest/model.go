@@ -132,6 +132,12 @@ type account struct {
 	CF            map[string]any `json:"cf"`
 }
 
+// crmRef links a record to Zoho CRM (v1.0/Contact.json zohoCRMContact).
+type crmRef struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
 type contact struct {
 	ID             string         `json:"id"`
 	FirstName      *string        `json:"firstName"`
@@ -150,12 +156,16 @@ type contact struct {
 	State          *string        `json:"state"`
 	Country        *string        `json:"country"`
 	Zip            *string        `json:"zip"`
+	Facebook       *string        `json:"facebook"`
+	Twitter        *string        `json:"twitter"`
+	Language       *string        `json:"language"`
+	LayoutID       *string        `json:"layoutId"`
 	IsAnonymous    bool           `json:"isAnonymous"`
 	IsSpam         bool           `json:"isSpam"`
 	IsDeleted      bool           `json:"isDeleted"`
 	IsTrashed      bool           `json:"isTrashed"`
 	PhotoURL       *string        `json:"photoURL"`
-	ZohoCRMContact *string        `json:"zohoCRMContact"`
+	ZohoCRMContact *crmRef        `json:"zohoCRMContact"`
 	CreatedTime    deskTime       `json:"createdTime"`
 	ModifiedTime   deskTime       `json:"modifiedTime"`
 	WebURL         string         `json:"webUrl"`

@@ -46,7 +46,9 @@ var contactFields = map[string]fieldSpec{
 	"accountId": {kind: 'i', nullable: true}, "ownerId": {kind: 'i', nullable: true}, "type": {kind: 's', nullable: true},
 	"title": {kind: 's', nullable: true}, "description": {kind: 's', nullable: true}, "street": {kind: 's', nullable: true},
 	"city": {kind: 's', nullable: true}, "state": {kind: 's', nullable: true}, "country": {kind: 's', nullable: true},
-	"zip": {kind: 's', nullable: true}, "cf": {kind: 'm'},
+	"zip": {kind: 'z', nullable: true}, "cf": {kind: 'm'}, "customFields": {kind: 'm'},
+	"facebook": {kind: 's', nullable: true}, "twitter": {kind: 's', nullable: true},
+	"language": {kind: 's', nullable: true}, "layoutId": {kind: 'i', nullable: true},
 }
 
 func (s *Server) applyContact(ct *contact, m map[string]any, c *call) []fieldError {
@@ -92,7 +94,15 @@ func (s *Server) applyContact(ct *contact, m map[string]any, c *call) []fieldErr
 			ct.Country = p
 		case "zip":
 			ct.Zip = p
-		case "cf":
+		case "facebook":
+			ct.Facebook = p
+		case "twitter":
+			ct.Twitter = p
+		case "language":
+			ct.Language = p
+		case "layoutId":
+			ct.LayoutID = p
+		case "cf", "customFields":
 			ct.CF = mergeCF(ct.CF, v)
 		}
 	}

@@ -2,6 +2,7 @@ package desktest
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -414,5 +415,55 @@ func TestClockNotControllable(t *testing.T) {
 	defer s.Close()
 	if err := s.AdvanceToReset(); err != ErrClockNotControllable {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestSpecContactAndThreadLimits checks two points verified against
+// zoho/zohodesk-oas v1.0: the contact create/update body takes every field
+// of Contact.json's contactjson (zip as a string or a number, facebook,
+// twitter, language, layoutId, cf and customFields), and the threads list,
+// whose limit Thread.json leaves without a maximum, stops at 100 like the
+// typed client.
+func TestSpecContactAndThreadLimits(t *testing.T) {
+	s, _ := newFake(t, Options{})
+	var tickets struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(do(t, s, "GET", "/tickets?limit=1", "").body, &tickets); err != nil || len(tickets.Data) != 1 {
+		t.Fatalf("tickets: %v", err)
+	}
+	threads := "/tickets/" + tickets.Data[0].ID + "/threads"
+	if r := do(t, s, "GET", threads+"?limit=101", ""); r.status != 422 || r.code(t) != "UNPROCESSABLE_ENTITY" {
+		t.Errorf("threads limit 101: status %d, body %s", r.status, r.body)
+	}
+	if r := do(t, s, "GET", threads+"?limit=100", ""); r.status != 200 && r.status != 204 {
+		t.Errorf("threads limit 100: status %d, body %s", r.status, r.body)
+	}
+
+	body := `{"lastName":"Jack","firstName":"Hugh","email":"jack@zylker.com","secondaryEmail":"hughjack@zylker.com",
+		"phone":"5550100011","mobile":"+1 555 010 0010","type":"paidUser","title":"The contact","description":"first priority contact",
+		"street":"North street","city":"Texas","state":"Austin","country":"USA","zip":123902,"facebook":"hugh jacks","twitter":"Hugh jack",
+		"language":"English","cf":{"cf_tier":"Gold"},"customFields":{"Tier":"Gold"}}`
+	r := do(t, s, "POST", "/contacts", body)
+	if r.status != 200 {
+		t.Fatalf("create with every contactjson field: status %d, body %s", r.status, r.body)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(r.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"zip": "123902", "facebook": "hugh jacks", "twitter": "Hugh jack", "language": "English"} {
+		if got[k] != want {
+			t.Errorf("%s = %v, want %v", k, got[k], want)
+		}
+	}
+	id, _ := got["id"].(string)
+	if r := do(t, s, "PATCH", "/contacts/"+id, `{"zip":"ab-12"}`); r.status != 422 || r.code(t) != "INVALID_DATA" {
+		t.Errorf("non-numeric zip: status %d, body %s", r.status, r.body)
+	}
+	if r := do(t, s, "PATCH", "/contacts/"+id, `{"layoutId":"x"}`); r.status != 422 {
+		t.Errorf("non-numeric layoutId: status %d, body %s", r.status, r.body)
 	}
 }
