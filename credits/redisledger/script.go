@@ -19,7 +19,8 @@ const corruptMarker = "ZDLEDGER corrupt:"
 //     finds the next due; otherwise the lease set is not read at all;
 //  3. applies hold updates: ARGV quadruples of absolute values, so that a
 //     retried call changes nothing twice; an ended hold's lease entry is
-//     removed;
+//     removed, and a hold whose state the update leaves as it was is not
+//     rewritten;
 //  4. learns the organisation's remaining credits, after the updates' spend;
 //  5. decides the reservations it carries, in order, each one seeing the
 //     holds granted before it (a group commit of several callers);
@@ -29,6 +30,15 @@ const corruptMarker = "ZDLEDGER corrupt:"
 //     of the day hash; the day's first write creates both day keys, the
 //     lease set with a sentinel ('~', never due) so that it never vanishes,
 //     and puts the same expiry on both.
+//
+// Reaping aside, a run issues each command at most once, with all the
+// holds it concerns: TIME, one HMGET, GET, one ZREM, one ZADD (a ZCARD
+// instead when the run neither reads nor writes the lease set), one HSET,
+// and PEXPIREAT on each day key on the day's first write. Reaping adds up to two ZRANGEBYSCORE and
+// one HMGET of the reaped holds the call did not name. The Lua work per hold is kept small: hold states
+// live in three tables keyed by hold ID (no table per hold), a state is
+// read with one pattern match and written with one string.format, and the
+// lists handed to the commands are filled by index.
 //
 // KEYS: 1 day hash {spent, held, ext, low, due, hold ID -> state}; 2 lease
 // zset hold ID -> expiry (ms); 3 the organisation's stop key (read only).
@@ -51,35 +61,49 @@ const corruptMarker = "ZDLEDGER corrupt:"
 // (ms)}, then per reservation {ok (1 or 0), granted, available before it}.
 const syncSource = `
 local function corrupt(msg) return redis.error_reply('` + corruptMarker + ` ' .. msg) end
+local match, format, tonumber = string.match, string.format, tonumber
 local function int(v)
   if not v then return nil, true end
-  if #v > 15 or not string.match(v, '^%d+$') then return nil, false end
+  if #v > 15 or not match(v, '^%d+$') then return nil, false end
   return tonumber(v), true
 end
-local function parse(v)
-  if not v then return {st = 'none', amt = 0, sp = 0} end
-  if #v > 40 then return nil end
-  local a, s = string.match(v, '^a|(%d+)|(%d+)$')
-  if a then return {st = 'a', amt = tonumber(a), sp = tonumber(s)} end
-  local st, sp = string.match(v, '^([srx])|(%d+)$')
-  if st then return {st = st, amt = 0, sp = tonumber(sp)} end
-  return nil
+
+-- Hold states by hold ID: S 'n' (no such hold), 'a', 's', 'r' or 'x';
+-- A the amount held; P the spend charged.
+local S, A, P = {}, {}, {}
+local function load(id, v)
+  if not v then
+    S[id], A[id], P[id] = 'n', 0, 0
+    return true
+  end
+  if #v > 40 then return false end
+  local c, x, bar, y = match(v, '^([asrx])|(%d+)(|?)(%d*)$')
+  if c == 'a' then
+    if bar == '' or y == '' then return false end
+    S[id], A[id], P[id] = 'a', tonumber(x), tonumber(y)
+  elseif c and bar == '' then
+    S[id], A[id], P[id] = c, 0, tonumber(x)
+  else
+    return false
+  end
+  return true
 end
 
 local K, KL = KEYS[1], KEYS[2]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local lease = tonumber(ARGV[2])
-local obsRem = tonumber(ARGV[3])
 local m = tonumber(ARGV[5])
 local n = tonumber(ARGV[6])
+local rN = 2 + 5 * m -- last reservation's first argument
 local u0 = 7 + 5 * m -- first update argument
+local uN = u0 + 4 * n - 4 -- last update's first argument
 
 -- 1. read and validate
 local f = {'spent', 'held', 'ext', 'low', 'due'}
-for i = 0, n - 1 do f[#f + 1] = ARGV[u0 + 4 * i] end
-for i = 0, m - 1 do f[#f + 1] = ARGV[7 + 5 * i] end
-local d = redis.pcall('HMGET', K, unpack(f))
+local nf = 5
+for j = u0, uN, 4 do nf = nf + 1; f[nf] = ARGV[j] end
+for j = 7, rN, 5 do nf = nf + 1; f[nf] = ARGV[j] end
+local d = redis.pcall('HMGET', K, unpack(f, 1, nf))
 if d.err then return corrupt(K .. ': ' .. d.err) end
 local spent, ok1 = int(d[1])
 local held, ok2 = int(d[2])
@@ -97,21 +121,20 @@ local stop = redis.pcall('GET', KEYS[3])
 if type(stop) == 'table' and stop.err then return corrupt(KEYS[3] .. ': ' .. stop.err) end
 local stopv, ok6 = int(stop)
 if not ok6 then return corrupt(KEYS[3] .. ': not a non-negative integer') end
-
-local cache = {}
-local dirty = {}
-for i = 6, #f do
+for i = 6, nf do
   local id = f[i]
-  if not cache[id] then
-    local h = parse(d[i])
-    if h == nil then return corrupt(K .. ': hold ' .. id .. ' has an unknown state') end
-    cache[id] = h
+  if S[id] == nil and not load(id, d[i]) then
+    return corrupt(K .. ': hold ' .. id .. ' has an unknown state')
   end
 end
 
+-- Writes, gathered for one command each: dirty lists the holds whose
+-- state changed (nd), zrem the lease entries to remove (nz), zadd score,
+-- member pairs (na).
+local dirty, nd = {}, 0
+local zrem, nz = {}, 0
+local zadd, na = {}, 0
 local dirtyDay = false
-local zrem = {}
-local zadd = {}
 local dueDirty = false
 local touched = false -- the lease set was read
 
@@ -120,28 +143,27 @@ if due == nil or (due > 0 and due <= now) then
   local reap = redis.pcall('ZRANGEBYSCORE', KL, '-inf', now, 'LIMIT', 0, 64)
   if reap.err then return corrupt(KL .. ': ' .. reap.err) end
   touched = true
-  local miss = {}
+  local miss, nm = {}, 0
   for i = 1, #reap do
-    if not cache[reap[i]] then miss[#miss + 1] = reap[i] end
+    if S[reap[i]] == nil then nm = nm + 1; miss[nm] = reap[i] end
   end
-  if #miss > 0 then
-    local hv = redis.call('HMGET', K, unpack(miss))
-    for i = 1, #miss do
-      local h = parse(hv[i])
-      if h == nil then return corrupt(K .. ': hold ' .. miss[i] .. ' has an unknown state') end
-      cache[miss[i]] = h
+  if nm > 0 then
+    local hv = redis.call('HMGET', K, unpack(miss, 1, nm))
+    for i = 1, nm do
+      if not load(miss[i], hv[i]) then
+        return corrupt(K .. ': hold ' .. miss[i] .. ' has an unknown state')
+      end
     end
   end
   for i = 1, #reap do
     local id = reap[i]
-    local h = cache[id]
-    if h.st == 'a' then
-      held = held - h.amt
-      h.st, h.amt = 'x', 0
-      dirty[#dirty + 1] = id
+    if S[id] == 'a' then
+      held = held - A[id]
+      S[id], A[id] = 'x', 0
+      nd = nd + 1; dirty[nd] = id
       dirtyDay = true
     end
-    zrem[#zrem + 1] = id
+    nz = nz + 1; zrem[nz] = id
   end
   if #reap == 64 then
     due = now
@@ -153,42 +175,46 @@ if due == nil or (due > 0 and due <= now) then
   dueDirty = true
 end
 
--- 3. hold updates
-for i = 0, n - 1 do
-  local j = u0 + 4 * i
+-- 3. hold updates; a hold whose state does not change is not rewritten
+local lease = tonumber(ARGV[2])
+for j = u0, uN, 4 do
   local id = ARGV[j]
   local cum = tonumber(ARGV[j + 1])
-  local amt = tonumber(ARGV[j + 2])
   local fin = tonumber(ARGV[j + 3])
-  local h = cache[id]
-  if cum > h.sp then
-    spent = spent + (cum - h.sp)
-    h.sp = cum
-    dirtyDay = true
+  local st = S[id]
+  local changed = false
+  if cum > P[id] then
+    spent = spent + (cum - P[id])
+    P[id] = cum
+    dirtyDay, changed = true, true
   end
-  if h.st == 'a' then
+  if st == 'a' then
+    local amt = tonumber(ARGV[j + 2])
     if fin ~= 0 or amt == 0 then
-      held = held - h.amt
-      h.amt = 0
-      if fin == 2 then h.st = 'r' else h.st = 's' end
-      zrem[#zrem + 1] = id
+      held = held - A[id]
+      A[id] = 0
+      if fin == 2 then S[id] = 'r' else S[id] = 's' end
+      nz = nz + 1; zrem[nz] = id
     else
-      held = held + amt - h.amt
-      h.amt = amt
-      zadd[#zadd + 1] = now + lease
-      zadd[#zadd + 1] = id
+      held = held + amt - A[id]
+      A[id] = amt
+      zadd[na + 1], zadd[na + 2] = now + lease, id
+      na = na + 2
     end
-    dirtyDay = true
-  elseif h.st == 'none' then
-    if fin == 2 then h.st = 'r' elseif fin == 1 then h.st = 's' else h.st = 'x' end
-  elseif h.st == 'x' and fin ~= 0 then
-    if fin == 2 then h.st = 'r' else h.st = 's' end
+    dirtyDay, changed = true, true
+  elseif st == 'n' then
+    if fin == 2 then S[id] = 'r' elseif fin == 1 then S[id] = 's' else S[id] = 'x' end
+    changed = true
+  elseif st == 'x' and fin ~= 0 then
+    if fin == 2 then S[id] = 'r' else S[id] = 's' end
+    changed = true
   end
-  dirty[#dirty + 1] = id
+  if changed then nd = nd + 1; dirty[nd] = id end
 end
 if held < 0 then held = 0 end
 
 -- 4. learn the organisation's remaining credits
+local obsRem = tonumber(ARGV[3])
 if obsRem >= 0 then
   if low == nil or obsRem < low then low = obsRem end
   local allot = tonumber(ARGV[4])
@@ -200,83 +226,81 @@ if obsRem >= 0 then
 end
 
 -- 5. reserve, in order: each reservation sees the holds granted before it
-local out = {}
-for i = 0, m - 1 do
-  local j = 7 + 5 * i
-  local rid = ARGV[j]
-  local rmin = tonumber(ARGV[j + 1])
+local r = {0, 0, 0, 0, 0, 0}
+local nr = 6
+for j = 7, rN, 5 do
+  local id = ARGV[j]
   local avail = tonumber(ARGV[j + 3]) - spent - ext - held
-  local h = cache[rid]
+  local st = S[id]
   local okr, granted = 0, 0
-  if h.st == 'a' then
-    okr, granted = 1, h.amt
-  elseif h.st == 'none' and avail >= rmin then
+  if st == 'a' then
+    okr, granted = 1, A[id]
+  elseif st == 'n' and avail >= tonumber(ARGV[j + 1]) then
     granted = tonumber(ARGV[j + 2])
     if avail < granted then granted = avail end
     held = held + granted
-    h.st, h.amt = 'a', granted
-    dirty[#dirty + 1] = rid
-    zadd[#zadd + 1] = now + tonumber(ARGV[j + 4])
-    zadd[#zadd + 1] = rid
+    S[id], A[id] = 'a', granted
+    nd = nd + 1; dirty[nd] = id
+    zadd[na + 1], zadd[na + 2] = now + tonumber(ARGV[j + 4]), id
+    na = na + 2
     dirtyDay = true
     okr = 1
   end
-  out[#out + 1] = okr
-  out[#out + 1] = granted
-  out[#out + 1] = avail
+  r[nr + 1], r[nr + 2], r[nr + 3] = okr, granted, avail
+  nr = nr + 3
 end
-local function reply()
-  local r = {spent, held, ext, low or -1, stopv or 0, now}
-  for i = 1, #out do r[6 + i] = out[i] end
-  return r
-end
+r[1], r[2], r[3], r[4], r[5], r[6] = spent, held, ext, low or -1, stopv or 0, now
 
 -- 6. write
-for i = 1, #zadd, 2 do
+for i = 1, na, 2 do
   if due == nil or due == 0 or zadd[i] < due then due = zadd[i]; dueDirty = true end
 end
-if newDay and not (dirtyDay or #dirty > 0 or #zadd > 0 or #zrem > 0) then
+if newDay and not (dirtyDay or nd > 0 or na > 0 or nz > 0) then
   -- Nothing to keep: a day nobody wrote is not created by looking at it.
   -- (Reaping read the lease set, so its type is checked.)
-  return reply()
+  return r
 end
 if newDay then
-  zadd[#zadd + 1] = '+inf'
-  zadd[#zadd + 1] = '~'
+  zadd[na + 1], zadd[na + 2] = '+inf', '~'
+  na = na + 2
 end
 local zerr
-if not touched and #zrem == 0 and #zadd == 0 then
+if not touched and nz == 0 and na == 0 then
   -- Nothing below meets the lease set: check its type all the same.
   zerr = redis.pcall('ZCARD', KL)
   if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
 end
-if #zrem > 0 then
-  zerr = redis.pcall('ZREM', KL, unpack(zrem))
-  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
-  zerr = nil
-end
-if #zadd > 0 then
-  zerr = redis.pcall('ZADD', KL, unpack(zadd))
+if nz > 0 then
+  zerr = redis.pcall('ZREM', KL, unpack(zrem, 1, nz))
   if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
 end
-if dirtyDay or dueDirty or #dirty > 0 or newDay then
-  local w = {}
+if na > 0 then
+  zerr = redis.pcall('ZADD', KL, unpack(zadd, 1, na))
+  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
+end
+if dirtyDay or dueDirty or nd > 0 or newDay then
+  local w, nw = {}, 0
   if dirtyDay or newDay then
     w[1], w[2], w[3], w[4], w[5], w[6] = 'spent', spent, 'held', held, 'ext', ext
-    if low ~= nil then w[7], w[8] = 'low', low end
+    nw = 6
+    if low ~= nil then
+      w[7], w[8] = 'low', low
+      nw = 8
+    end
   end
   if dueDirty or newDay then
-    w[#w + 1] = 'due'
-    w[#w + 1] = due or 0
+    w[nw + 1], w[nw + 2] = 'due', due or 0
+    nw = nw + 2
   end
-  for i = 1, #dirty do
+  for i = 1, nd do
     local id = dirty[i]
-    local h = cache[id]
-    w[#w + 1] = id
-    if h.st == 'a' then w[#w + 1] = string.format('a|%d|%d', h.amt, h.sp)
-    else w[#w + 1] = string.format('%s|%d', h.st, h.sp) end
+    local st = S[id]
+    w[nw + 1] = id
+    if st == 'a' then w[nw + 2] = format('a|%d|%d', A[id], P[id])
+    else w[nw + 2] = format('%s|%d', st, P[id]) end
+    nw = nw + 2
   end
-  redis.call('HSET', K, unpack(w))
+  redis.call('HSET', K, unpack(w, 1, nw))
 end
 if newDay then
   local expAt = tonumber(ARGV[1])
@@ -284,7 +308,7 @@ if newDay then
   redis.call('PEXPIREAT', K, expAt, 'NX')
   redis.call('PEXPIREAT', KL, expAt, 'NX')
 end
-return reply()
+return r
 `
 
 // stopSource extends the organisation's stop: KEYS 1 the stop key; ARGV 1
