@@ -149,11 +149,12 @@ func TestEndpoints(t *testing.T) {
 			body: map[string]any{"ids": []any{"1", "2"}},
 			call: func(c *Client) (*Response, error) { return c.Tickets.CloseMany(ctx, []string{"1", "2"}) }},
 		{name: "Tickets.Count", method: "GET", path: "/ticketsCount", status: 200, fixture: "count.json",
-			query: url.Values{"departmentId": {"5"}, "status": {"open"}},
+			query: url.Values{"departmentId": {"5"}, "contactId": {"7"}, "category": {"general"}, "createdTimeRange": {"2016-06-21T16:16:16.000Z,2016-06-22T16:16:16.000Z"}},
 			call: func(c *Client) (*Response, error) {
-				n, resp, err := c.Tickets.Count(ctx, &TicketCountOptions{DepartmentID: "5", Status: "open"})
-				if err == nil && n != 2 {
-					t.Errorf("count = %d, want 2", n)
+				n, resp, err := c.Tickets.Count(ctx, &TicketCountOptions{DepartmentID: "5", ContactID: "7", Category: "general",
+					CreatedTimeRange: &TimeRange{created, created.Add(24 * time.Hour)}})
+				if err == nil && n != 200 {
+					t.Errorf("count = %d, want 200", n)
 				}
 				return resp, err
 			}},
@@ -162,8 +163,8 @@ func TestEndpoints(t *testing.T) {
 			call: func(c *Client) (*Response, error) {
 				ts, n, resp, err := c.Tickets.Search(ctx, &TicketSearchOptions{ListOptions: ListOptions{Limit: 20}, Subject: "delay*",
 					CreatedTimeRange: &TimeRange{created, created.Add(24 * time.Hour)}, SortBy: "-modifiedTime"})
-				if err == nil && (n != 2 || len(ts) != 2) {
-					t.Errorf("search: %d of %d", len(ts), n)
+				if err == nil && (n != 1 || len(ts) != 1 || ts[0].CustomFields["cf_modelname"] != "F3 2017" || ts[0].ThreadCount != 121) {
+					t.Errorf("search: %d of %d: %+v", len(ts), n, ts)
 				}
 				return resp, err
 			}},
@@ -208,7 +209,7 @@ func TestEndpoints(t *testing.T) {
 			query: url.Values{"sortBy": {"-commentedTime"}, "include": {"mentions"}},
 			call: func(c *Client) (*Response, error) {
 				cs, resp, err := c.Comments.List(ctx, "1", &CommentListOptions{SortBy: "-commentedTime", Include: []string{"mentions"}})
-				if err == nil && (len(cs) != 2 || cs[0].Attachments[0].Size != 12734 || cs[0].Commenter.Type != "AGENT" || len(cs[0].Mentions) != 1 || cs[0].Mentions[0].ID != "31138000000573164" || cs[0].Mentions[0].ZUID != "1234567890" || len(cs[0].Mentions[0].Extra) != 0) {
+				if err == nil && (len(cs) != 2 || cs[0].Attachments[0].Size != 12734 || cs[0].Commenter.Type != "AGENT" || len(cs[0].Mentions) != 2 || cs[0].Mentions[1].Type != "TEAM" || cs[0].Mentions[0].ID != "31138000000573164" || cs[0].Mentions[0].ZUID != "55616589" || cs[1].Commenter.Type != "END_USER" || len(cs[0].Mentions[0].Extra) != 0) {
 					t.Errorf("comments decoded wrong: %+v", cs)
 				}
 				return resp, err
@@ -217,7 +218,7 @@ func TestEndpoints(t *testing.T) {
 			body: map[string]any{"content": "note", "isPublic": false, "contentType": "plainText"},
 			call: func(c *Client) (*Response, error) {
 				cm, resp, err := c.Comments.Create(ctx, "1", &CommentInput{Content: "note", ContentType: "plainText"})
-				if err == nil && cm.CommenterID != "13231241244" {
+				if err == nil && (cm.CommenterID != "4000000008692" || cm.Attachments[0].Size != 12734 || cm.Commenter.RoleName != "LightAgent") {
 					t.Errorf("commenterId = %q", cm.CommenterID)
 				}
 				return resp, err
@@ -381,20 +382,42 @@ func TestEndpoints(t *testing.T) {
 				return resp, err
 			}},
 		{name: "Search.Search", method: "GET", path: "/search", status: 200, fixture: "search.json",
-			query: url.Values{"searchStr": {"zylker"}, "module": {"tickets"}},
+			query: url.Values{"searchStr": {"zylker"}, "sortBy": {"-modifiedTime"}},
 			call: func(c *Client) (*Response, error) {
-				rs, n, resp, err := c.Search.Search(ctx, &SearchOptions{SearchStr: "zylker", Module: "tickets"})
+				rs, n, resp, err := c.Search.Search(ctx, &SearchOptions{SearchStr: "zylker", SortBy: "-modifiedTime"})
 				if err != nil {
 					return resp, err
 				}
-				if n != 3 || len(rs) != 3 || rs[2].ID != "1892000000052077" {
-					t.Errorf("search decoded wrong: %d %+v", n, rs)
+				if n.Total != 4 || n.ByModule["tasks"] != 1 || n.ByModule["tickets"] != 1 || len(rs) != 4 ||
+					rs[0].ID != "4000000016009" || rs[1].Module != "tasks" || rs[3].Module != "contacts" {
+					t.Errorf("search decoded wrong: %+v %+v", n, rs)
 				}
-				if tk, err := rs[0].Ticket(); err != nil || tk.TicketNumber != "101" || !tk.CreatedTime.Equal(created) {
+				if tk, err := rs[0].Ticket(); err != nil || tk.ContactID != "4000000013012" || tk.Team == nil || tk.Team.Name != "TestingTeam" {
 					t.Errorf("Ticket() = %+v, %v", tk, err)
 				}
-				if _, err := rs[1].Account(); err == nil {
+				if a, err := rs[2].Account(); err != nil || a.AccountName != "Zylker India" {
+					t.Errorf("Account() = %+v, %v", a, err)
+				}
+				if ct, err := rs[3].Contact(); err != nil || ct.LastName != "Stephen" || ct.AccountID != "4000000008850" {
+					t.Errorf("Contact() = %+v, %v", ct, err)
+				}
+				if _, err := rs[3].Account(); err == nil {
 					t.Error("Account() of a contact result did not fail")
+				}
+				return resp, err
+			}},
+		{name: "Search.Search one module", method: "GET", path: "/search", status: 200, fixture: "search_tickets.json",
+			query: url.Values{"searchStr": {"delay*"}, "module": {"tickets"}, "limit": {"10"}},
+			call: func(c *Client) (*Response, error) {
+				rs, n, resp, err := c.Search.Search(ctx, &SearchOptions{SearchStr: "delay*", Module: "tickets", ListOptions: ListOptions{Limit: 10}})
+				if err != nil {
+					return resp, err
+				}
+				if n.Total != 1 || n.ByModule != nil || len(rs) != 1 || rs[0].Module != "tickets" || rs[0].ID != "1892000000042034" {
+					t.Errorf("search decoded wrong: %+v %+v", n, rs)
+				}
+				if tk, err := rs[0].Ticket(); err != nil || tk.TicketNumber != "101" {
+					t.Errorf("Ticket() = %+v, %v", tk, err)
 				}
 				return resp, err
 			}},
@@ -556,10 +579,26 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := c.Tickets.MoveToTrash(ctx, nil)
 			return err
 		}, "no ticket IDs"},
-		{"search without text", func(c *Client) error {
-			_, _, _, err := c.Search.Search(ctx, &SearchOptions{})
+		{"search text too long", func(c *Client) error {
+			_, _, _, err := c.Search.Search(ctx, &SearchOptions{SearchStr: strings.Repeat("a", 101)})
 			return err
-		}, "SearchStr is required"},
+		}, "at most 100"},
+		{"search sorted by createdTime", func(c *Client) error {
+			_, _, _, err := c.Search.Search(ctx, &SearchOptions{SearchStr: "a", SortBy: "-createdTime"})
+			return err
+		}, "SearchOptions.SortBy"},
+		{"search in products", func(c *Client) error {
+			_, _, _, err := c.Search.Search(ctx, &SearchOptions{SearchStr: "a", Module: "products"})
+			return err
+		}, "SearchOptions.Module"},
+		{"count by a bad contact", func(c *Client) error {
+			_, _, err := c.Tickets.Count(ctx, &TicketCountOptions{ContactID: "x1"})
+			return err
+		}, "contact ID"},
+		{"count with a reversed range", func(c *Client) error {
+			_, _, err := c.Tickets.Count(ctx, &TicketCountOptions{ModifiedTimeRange: &TimeRange{time.Unix(2, 0), time.Unix(1, 0)}})
+			return err
+		}, "ModifiedTimeRange"},
 		{"eleven custom field filters", func(c *Client) error {
 			fs := make(CustomFieldFilters, 11)
 			for i := range fs {

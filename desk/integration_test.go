@@ -471,6 +471,15 @@ func TestIntegrationResources(t *testing.T) {
 			if err != nil || open <= 0 || open >= 250 {
 				t.Errorf("count of one department: %d, %v", open, err)
 			}
+			mine, _, err := f.c.Tickets.Count(ctx, &desk.TicketCountOptions{ContactID: f.ticket.ContactID,
+				CreatedTimeRange: &desk.TimeRange{From: f.ticket.CreatedTime, To: f.ticket.CreatedTime}})
+			if err != nil || mine < 1 {
+				t.Errorf("count of one contact at one instant: %d, %v", mine, err)
+			}
+			none, _, err := f.c.Tickets.Count(ctx, &desk.TicketCountOptions{ModifiedTimeRange: &desk.TimeRange{From: f.now.AddDate(1, 0, 0), To: f.now.AddDate(2, 0, 0)}})
+			if err != nil || none != 0 {
+				t.Errorf("count modified next year: %d, %v", none, err)
+			}
 		}},
 		{"Tickets.Search", func(t *testing.T, f *fixture) {
 			rng := &desk.TimeRange{From: f.now.AddDate(-3, 0, 0), To: f.now}
@@ -772,8 +781,8 @@ func TestIntegrationResources(t *testing.T) {
 		{"Search", func(t *testing.T, f *fixture) {
 			word := strings.Fields(f.ticket.Subject)[0]
 			rs, count, _, err := f.c.Search.Search(ctx, &desk.SearchOptions{SearchStr: word + "*", Module: "tickets", ListOptions: desk.ListOptions{Limit: 10}})
-			if err != nil || len(rs) == 0 || count < int64(len(rs)) {
-				t.Fatalf("%d results of %d, %v", len(rs), count, err)
+			if err != nil || len(rs) == 0 || count.Total < int64(len(rs)) || count.ByModule != nil {
+				t.Fatalf("%d results of %+v, %v", len(rs), count, err)
 			}
 			for i, r := range rs {
 				checkID(t, "result.ID", r.ID)
@@ -784,8 +793,8 @@ func TestIntegrationResources(t *testing.T) {
 				checkTicket(t, "result["+itoa(i)+"]", tk, f.now, "module")
 			}
 			all := collect[desk.SearchResult](t, f.c.Search.All(ctx, &desk.SearchOptions{SearchStr: word, Module: "tickets"}))
-			if int64(len(all)) != count {
-				t.Errorf("All yielded %d results, count %d", len(all), count)
+			if int64(len(all)) != count.Total {
+				t.Errorf("All yielded %d results, count %d", len(all), count.Total)
 			}
 			for _, module := range []string{"contacts", "accounts"} {
 				rs, _, _, err := f.c.Search.Search(ctx, &desk.SearchOptions{SearchStr: "a", Module: module})
@@ -806,6 +815,17 @@ func TestIntegrationResources(t *testing.T) {
 					}
 					checkAccount(t, "accountResult", a, f.now, "module")
 				}
+			}
+			rs, count, _, err = f.c.Search.Search(ctx, &desk.SearchOptions{SearchStr: "a", ListOptions: desk.ListOptions{Limit: 100}})
+			if err != nil || len(rs) == 0 || count.ByModule == nil || count.ByModule["contacts"] == 0 || count.ByModule["accounts"] == 0 {
+				t.Fatalf("search of all modules: %d results, count %+v, %v", len(rs), count, err)
+			}
+			var sum int64
+			for _, n := range count.ByModule {
+				sum += n
+			}
+			if sum != count.Total {
+				t.Errorf("count per module %v does not add up to %d", count.ByModule, count.Total)
 			}
 		}},
 	}
@@ -854,7 +874,8 @@ func TestIntegrationOptions(t *testing.T) {
 		}},
 		{"Tickets.Count", func() error {
 			_, _, err := f.c.Tickets.Count(ctx, &desk.TicketCountOptions{DepartmentID: f.ticket.DepartmentID, AssigneeID: agentID,
-				ViewID: "1892000000000002", Channel: "Email", Status: "open", IsSpam: true})
+				ContactID: f.ticket.ContactID, Category: "General", CreatedTimeRange: &desk.TimeRange{From: f.now.AddDate(-1, 0, 0), To: f.now},
+				ModifiedTimeRange: &desk.TimeRange{From: f.now.AddDate(-1, 0, 0), To: f.now}})
 			return err
 		}},
 		{"Tickets.Search", func() error {

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -243,25 +244,92 @@ func (s *TicketsService) SearchAll(ctx context.Context, opts *TicketSearchOption
 // SearchService calls the cross-module search.
 type SearchService service
 
-// The modules the cross-module search covers.
-var searchModules = []string{"tickets", "contacts", "accounts", "products", "tasks", "calls", "events", "contracts", "solutions"}
+// The modules the cross-module search takes as its module parameter
+// (v1.0/Search.json, doSearch).
+var searchModules = []string{"tickets", "accounts", "contacts", "tasks"}
 
-// SearchOptions are the options of GET /search.
+// maxSearchStr is the longest searchStr doSearch takes.
+const maxSearchStr = 100
+
+// SearchOptions are the options of GET /search (v1.0/Search.json,
+// doSearch).
 type SearchOptions struct {
 	ListOptions
-	// SearchStr is the text to find (required); wildcards allowed.
-	SearchStr string `url:"searchStr"`
-	// Module limits the search to one module: "tickets", "contacts",
-	// "accounts", "products", "tasks", "calls", "events", "contracts",
-	// "solutions". Empty searches them all.
+	// SearchStr is the keyword or phrase to find, at most 100 characters;
+	// wildcards allowed. Desk does not require it.
+	SearchStr string `url:"searchStr,omitempty"`
+	// Module limits the search to one module: "tickets", "accounts",
+	// "contacts" or "tasks". Empty searches them all, and Desk then counts
+	// the matches per module (see SearchCount).
 	Module       string `url:"module,omitempty"`
 	DepartmentID string `url:"departmentId,omitempty"`
-	// SortBy is "relevance", "modifiedTime" or "createdTime", with a "-"
-	// prefix for descending order.
+	// SortBy is "relevance" or "modifiedTime", with a "-" prefix for
+	// descending order.
 	SortBy string `url:"sortBy,omitempty"`
 }
 
-var searchSorts = []string{"relevance", "modifiedTime", "createdTime"}
+var searchSorts = []string{"relevance", "modifiedTime"}
+
+// SearchCount is the count of a cross-module search. Desk sends one number
+// when the search is limited to a module, and an object with a number per
+// module ("tickets", "contacts", "accounts", "tasks", ...) when it is not.
+type SearchCount struct {
+	// Total is the number of matches: the number Desk sent, or the sum of
+	// the modules' counts.
+	Total int64
+	// ByModule is the count per module; nil when Desk sent one number.
+	ByModule map[string]int64
+}
+
+// UnmarshalJSON reads a number, a numeric string or an object of them.
+func (c *SearchCount) UnmarshalJSON(b []byte) error {
+	*c = SearchCount{}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	if b[0] != '{' {
+		n, err := countValue(b)
+		if err != nil {
+			return fmt.Errorf("desk: decoding a search count: %w", err)
+		}
+		c.Total = n
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("desk: decoding the search counts: %w", err)
+	}
+	c.ByModule = make(map[string]int64, len(m))
+	for k, raw := range m {
+		n, err := countValue(raw)
+		if err != nil {
+			return fmt.Errorf("desk: decoding the search count of %q: %w", excerpt([]byte(k), 30), err)
+		}
+		c.ByModule[k] = n
+		c.Total += n
+	}
+	return nil
+}
+
+// countValue is a count sent as a number, a numeric string or null.
+func countValue(b []byte) (int64, error) {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return 0, nil
+	}
+	text := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &text); err != nil {
+			return 0, err
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("not a count: %q", excerpt(b, 30))
+	}
+	return n, nil
+}
 
 // SearchResult is one record found by the cross-module search: its module
 // and the record's JSON, decoded on demand with Ticket, Contact or Account.
@@ -314,7 +382,7 @@ func (r *SearchResult) Account() (*Account, error) {
 
 type searchResults struct {
 	Data  []SearchResult `json:"data"`
-	Count int64          `json:"count"`
+	Count SearchCount    `json:"count"`
 }
 
 var searchResultsCodec = newCodec[searchResults]()
@@ -324,36 +392,55 @@ func (r *searchResults) UnmarshalJSON(b []byte) error {
 }
 
 // Search runs a search across modules and returns one page of results and
-// the number of matches in all.
+// the count of matches in all (per module when opts.Module is empty).
 //
-// Desk API: GET /api/v1/search
-func (s *SearchService) Search(ctx context.Context, opts *SearchOptions) ([]SearchResult, int64, *Response, error) {
-	if opts == nil || strings.TrimSpace(opts.SearchStr) == "" {
-		return nil, 0, nil, fmt.Errorf("desk: Search: SearchOptions.SearchStr is required: %w", ErrInvalidOptions)
+// Desk API: GET /api/v1/search (v1.0/Search.json, doSearch)
+func (s *SearchService) Search(ctx context.Context, opts *SearchOptions) ([]SearchResult, SearchCount, *Response, error) {
+	if opts == nil {
+		opts = &SearchOptions{}
 	}
-	if err := validateSearchPage(&opts.ListOptions, maxSearchFrom); err != nil {
-		return nil, 0, nil, err
-	}
-	if opts.Module != "" {
-		if err := oneOfEach("SearchOptions.Module", []string{opts.Module}, searchModules); err != nil {
-			return nil, 0, nil, err
-		}
-	}
-	if err := validateSort("SearchOptions.SortBy", opts.SortBy, searchSorts); err != nil {
-		return nil, 0, nil, err
-	}
-	if opts.DepartmentID != "" {
-		if err := validateID("department", opts.DepartmentID); err != nil {
-			return nil, 0, nil, err
-		}
+	if err := opts.validate(); err != nil {
+		return nil, SearchCount{}, nil, err
 	}
 	q, err := encodeQuery(opts)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, SearchCount{}, nil, err
 	}
 	var out searchResults
 	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/search", query: q}, &out)
+	if opts.Module != "" {
+		// Limited to a module, Desk may send the records without "module"
+		// (doSearchResponse's second shape, searchTicketsData).
+		for i := range out.Data {
+			if out.Data[i].Module == "" {
+				out.Data[i].Module = opts.Module
+			}
+		}
+	}
 	return out.Data, out.Count, resp, err
+}
+
+func (o *SearchOptions) validate() error {
+	if n := len([]rune(o.SearchStr)); n > maxSearchStr {
+		return fmt.Errorf("desk: SearchOptions.SearchStr has %d characters; at most %d: %w", n, maxSearchStr, ErrInvalidOptions)
+	}
+	if err := validateSearchPage(&o.ListOptions, maxSearchFrom); err != nil {
+		return err
+	}
+	if o.Module != "" {
+		if err := oneOfEach("SearchOptions.Module", []string{o.Module}, searchModules); err != nil {
+			return err
+		}
+	}
+	if err := validateSort("SearchOptions.SortBy", o.SortBy, searchSorts); err != nil {
+		return err
+	}
+	if o.DepartmentID != "" {
+		if err := validateID("department", o.DepartmentID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // All iterates over every search result (see [IterationStopped]); past

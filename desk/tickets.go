@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -312,7 +313,8 @@ const (
 	maxDepartmentLimit = 200
 	maxSearchLimit     = 100
 	// maxSearchFrom is the deepest from the cross-module search accepts
-	// (design.md; the spec does not cover GET /search).
+	// (design.md). v1.0/Search.json, doSearch, sets no maximum for from or
+	// limit; these bounds are ours and desktest enforces the same.
 	maxSearchFrom = 4999
 	// maxTicketSearchFrom is the deepest from GET /tickets/search accepts:
 	// v1.0/Search.json, searchTickets, gives from a maximum of 999.
@@ -623,16 +625,34 @@ func (s *TicketsService) CloseMany(ctx context.Context, ids []string) (*Response
 	return s.client.call(ctx, request{method: http.MethodPost, path: "/closeTickets", body: body, records: len(ids)}, nil)
 }
 
-// TicketCountOptions filter GET /ticketsCount.
+// TicketCountOptions filter GET /ticketsCount. They are the parameters of
+// v1.0/TicketCount.json, getTicketsCount: Desk counts by department,
+// assignee, contact, category and the created and modified time ranges, and
+// takes no status, channel, view or spam filter on this endpoint.
 type TicketCountOptions struct {
+	// DepartmentID counts one department; empty counts all of them.
 	DepartmentID string `url:"departmentId,omitempty"`
 	AssigneeID   string `url:"assigneeId,omitempty"`
-	ViewID       string `url:"viewId,omitempty"`
-	Channel      string `url:"channel,omitempty"`
-	// Status filters by status type: "open", "onhold", "closed", "overdue"...
-	Status string `url:"status,omitempty"`
-	// IsSpam counts spam tickets when true.
-	IsSpam bool `url:"isSpam,omitempty"`
+	// ContactID counts the tickets the contact raised.
+	ContactID string `url:"contactId,omitempty"`
+	// Category is the ticket's category.
+	Category          string     `url:"category,omitempty"`
+	CreatedTimeRange  *TimeRange `url:"createdTimeRange,omitempty"`
+	ModifiedTimeRange *TimeRange `url:"modifiedTimeRange,omitempty"`
+}
+
+func (o *TicketCountOptions) validate() error {
+	for _, f := range []struct{ what, id string }{{"department", o.DepartmentID}, {"assignee", o.AssigneeID}, {"contact", o.ContactID}} {
+		if f.id != "" {
+			if err := validateID(f.what, f.id); err != nil {
+				return err
+			}
+		}
+	}
+	return errors.Join(
+		o.CreatedTimeRange.validate("TicketCountOptions.CreatedTimeRange"),
+		o.ModifiedTimeRange.validate("TicketCountOptions.ModifiedTimeRange"),
+	)
 }
 
 type countBody struct {
@@ -648,17 +668,13 @@ func (c *countBody) UnmarshalJSON(b []byte) error {
 // Count returns the number of tickets matching opts (which may be nil).
 // Counts are among Desk's most expensive calls (about 50 credits).
 //
-// Desk API: GET /api/v1/ticketsCount
+// Desk API: GET /api/v1/ticketsCount (v1.0/TicketCount.json)
 func (s *TicketsService) Count(ctx context.Context, opts *TicketCountOptions) (int64, *Response, error) {
 	if opts == nil {
 		opts = &TicketCountOptions{}
 	}
-	for _, f := range []struct{ what, id string }{{"department", opts.DepartmentID}, {"assignee", opts.AssigneeID}, {"view", opts.ViewID}} {
-		if f.id != "" {
-			if err := validateID(f.what, f.id); err != nil {
-				return 0, nil, err
-			}
-		}
+	if err := opts.validate(); err != nil {
+		return 0, nil, err
 	}
 	q, err := encodeQuery(opts)
 	if err != nil {

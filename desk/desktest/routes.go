@@ -59,9 +59,10 @@ func init() {
 	tl["departmentIds"] = numericIDs()
 	tl["teamIds"] = numericIDs()
 	add("GET", "tickets", tl, listTickets)
-	add("GET", "ticketsCount", map[string]paramRule{"viewId": anyValue, "departmentId": numericIDs(),
-		"status": anyValue, "assigneeId": anyValue, "channel": anyValue, "priority": anyValue,
-		"isSpam": oneOf("true", "false")}, countTickets)
+	// getTicketsCount (TicketCount.json) counts by these six filters only.
+	add("GET", "ticketsCount", map[string]paramRule{"departmentId": numericID(), "assigneeId": numericID(),
+		"contactId": numericID(), "category": anyValue, "createdTimeRange": timeRangeRule(),
+		"modifiedTimeRange": timeRangeRule()}, countTickets)
 	sp := listP(100, "subject", "email", "status", "priority", "channel", "assigneeId", "contactId",
 		"accountId", "ticketNumber", "_all", "category", "createdTimeRange", "modifiedTimeRange",
 		"dueDateRange", "customerResponseTimeRange", "id", "contactName", "accountName", "phone",
@@ -134,9 +135,14 @@ func init() {
 	add("GET", "departments", dl, listDepartments)
 	add("GET", "departments/{id}", map[string]paramRule{}, getDepartment)
 
-	gs := listP(100, "searchStr", "module", "sortBy", "departmentId")
+	// doSearch (Search.json): searchStr is optional (at most 100
+	// characters), module is one of four, sortBy relevance or modifiedTime.
+	gs := listP(100)
 	gs["from"] = intRange(0, 4999)
-	gs["module"] = oneOf("tickets", "contacts", "accounts")
+	gs["searchStr"] = maxLen(100)
+	gs["module"] = oneOf("tickets", "accounts", "contacts", "tasks")
+	gs["sortBy"] = sortField("relevance", "modifiedTime")
+	gs["departmentId"] = numericID()
 	add("GET", "search", gs, searchAll)
 }
 

@@ -623,6 +623,36 @@ func numericIDs() paramRule {
 	}}
 }
 
+// numericID accepts one numeric ID.
+func numericID() paramRule {
+	return paramRule{check: func(v string) string {
+		if !digits.Only(v) {
+			return "The value must be a numeric ID."
+		}
+		return ""
+	}}
+}
+
+// maxLen accepts a value of at most n characters.
+func maxLen(n int) paramRule {
+	return paramRule{check: func(v string) string {
+		if len([]rune(v)) > n {
+			return fmt.Sprintf("The value must have at most %d characters.", n)
+		}
+		return ""
+	}}
+}
+
+// timeRangeRule accepts Desk's "start,end" range of ISO-8601 instants.
+func timeRangeRule() paramRule {
+	return paramRule{check: func(v string) string {
+		if _, _, ok := timeRange(v); !ok {
+			return "The value must be two ISO-8601 instants separated by a comma, the first not after the second."
+		}
+		return ""
+	}}
+}
+
 // redactHeader copies h without the Authorization header's token.
 func redactHeader(h http.Header) http.Header {
 	out := h.Clone()

@@ -249,14 +249,36 @@ func getTicket(c *call) *reply {
 // countTickets is GET /tickets/count: {"count": n}.
 func countTickets(c *call) *reply {
 	s := c.s
-	f := ticketFilterOf(c.query, c.now)
+	q := c.query
+	eq := map[string]func(*ticket) string{
+		"departmentId": func(t *ticket) string { return t.DepartmentID },
+		"assigneeId":   func(t *ticket) string { return deref(t.AssigneeID) },
+		"contactId":    func(t *ticket) string { return t.ContactID },
+		"category":     func(t *ticket) string { return deref(t.Category) },
+	}
+	ranges := map[string]func(*ticket) time.Time{
+		"createdTimeRange":  func(t *ticket) time.Time { return t.CreatedTime.time() },
+		"modifiedTimeRange": func(t *ticket) time.Time { return t.ModifiedTime.time() },
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	n := 0
+next:
 	for _, t := range s.data.tickets {
-		if f.match(t) {
-			n++
+		for name, get := range eq {
+			if v := q.Get(name); v != "" && !strings.EqualFold(get(t), v) {
+				continue next
+			}
 		}
+		for name, get := range ranges {
+			if v := q.Get(name); v != "" {
+				from, to, _ := timeRange(v) // checked by the route's rule
+				if at := get(t); at.Before(from) || at.After(to) {
+					continue next
+				}
+			}
+		}
+		n++
 	}
 	return jsonReply(http.StatusOK, map[string]int{"count": n})
 }

@@ -82,7 +82,7 @@ func TestWrites(t *testing.T) {
 		{"move to trash", "POST", "/tickets/moveToTrash", `{"ticketIds":["` + tk[3] + `","` + tk[4] + `"]}`, 204, "", "12", nil},
 		{"trashed is gone", "GET", "/tickets/" + tk[3], "", 404, "URL_NOT_FOUND", "1", nil},
 		{"trash empty list", "POST", "/tickets/moveToTrash", `{"ticketIds":[]}`, 422, "INVALID_DATA", "6", nil},
-		{"count", "GET", "/ticketsCount?status=Closed", "", 200, "", "50",
+		{"count", "GET", "/ticketsCount?createdTimeRange=2000-01-01T00:00:00.000Z,2100-01-01T00:00:00.000Z", "", 200, "", "50",
 			func(t *testing.T, r result) {
 				var v struct{ Count int }
 				r.json(t, &v)
@@ -126,6 +126,17 @@ func TestWrites(t *testing.T) {
 				r.json(t, &v)
 				if len(v.Data) != 5 || v.Count != 119 {
 					t.Errorf("search: %d results, count %d", len(v.Data), v.Count)
+				}
+			}},
+		{"global search of all modules", "GET", "/search?searchStr=Printer", "", 200, "", "3",
+			func(t *testing.T, r result) {
+				var v struct {
+					Data  []map[string]any
+					Count map[string]int
+				}
+				r.json(t, &v)
+				if len(v.Data) == 0 || v.Count["tickets"] != len(v.Data) || v.Count["contacts"] != 0 {
+					t.Errorf("search %s", r.body)
 				}
 			}},
 		{"global search", "GET", "/search?searchStr=Printer&module=tickets", "", 200, "", "3",
