@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,17 +96,24 @@ func (l *Ledger) call(ctx context.Context, day credits.Day, expAt int64, lease t
 		d.probing = true
 	}
 	ups := q.updates
-	sent := make(map[string]bool, len(ups))
-	for _, u := range ups {
-		sent[u.id] = true
-	}
-	for id, u := range l.queue[day] {
-		if len(ups) >= maxAttach {
-			break
+	if qd := l.queue[day]; len(qd) > 0 && len(ups) < maxAttach {
+		// The queue's IDs are distinct; only the request's own updates
+		// may repeat them.
+		var sent map[string]bool
+		if len(ups) > 0 {
+			sent = make(map[string]bool, len(ups))
+			for _, u := range ups {
+				sent[u.id] = true
+			}
 		}
-		if !sent[id] {
-			ups = append(ups, u)
-			sent[id] = true
+		ups = slices.Grow(ups[:len(ups):len(ups)], min(len(qd), maxAttach-len(ups)))
+		for id, u := range qd {
+			if len(ups) >= maxAttach {
+				break
+			}
+			if !sent[id] {
+				ups = append(ups, u)
+			}
 		}
 	}
 	obs := q.obs
@@ -180,7 +188,11 @@ func (l *Ledger) call(ctx context.Context, day credits.Day, expAt int64, lease t
 }
 
 func (l *Ledger) eval(ctx context.Context, day credits.Day, expAt int64, lease time.Duration, q request, ups []update, obs observation) (reply, error) {
-	args := make([]any, 0, 6+5*len(q.res)+4*len(ups))
+	// The whole command in one slice, handed to the client as it is:
+	// EVALSHA, the script's SHA1, the keys, then ARGV.
+	head := l.dayOf(day).head
+	args := make([]any, 0, len(head)+6+5*len(q.res)+4*len(ups))
+	args = append(args, head...)
 	rem, allot := int64(-1), int64(0)
 	if obs.set {
 		rem, allot = obs.remaining, obs.allotment
@@ -194,7 +206,14 @@ func (l *Ledger) eval(ctx context.Context, day credits.Day, expAt int64, lease t
 	}
 	octx, cancel := context.WithTimeout(ctx, l.opts.OpTimeout)
 	defer cancel()
-	vals, err := l.syncScript.Run(octx, l.rdb, l.keys(day), args...).Int64Slice()
+	cmd := l.evalCmd(octx, args)
+	if err := cmd.Err(); redis.HasErrorPrefix(err, "NOSCRIPT") || errors.Is(err, redis.ErrNoScript) {
+		// Redis lost the script: send its source (as Script.Run does).
+		eargs := slices.Clone(args)
+		eargs[0], eargs[1] = "eval", syncSource
+		cmd = l.evalCmd(octx, eargs)
+	}
+	vals, err := cmd.Int64Slice()
 	if err != nil {
 		return reply{}, err
 	}
@@ -212,6 +231,15 @@ func (l *Ledger) eval(ctx context.Context, day credits.Day, expAt int64, lease t
 		r.res[i] = decision{ok: o[0] == 1, granted: o[1], avail: o[2]}
 	}
 	return r, nil
+}
+
+// evalCmd sends args, an EVALSHA or EVAL command whose keys start at its
+// fourth word, and returns it done.
+func (l *Ledger) evalCmd(ctx context.Context, args []any) *redis.Cmd {
+	cmd := redis.NewCmd(ctx, args...)
+	cmd.SetFirstKeyPos(3)
+	_ = l.rdb.Process(ctx, cmd)
+	return cmd
 }
 
 // queueRequestLocked keeps a request's updates and observation for a later call.

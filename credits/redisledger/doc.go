@@ -119,35 +119,46 @@
 // SetParallelism(8)); x-redis_rate is against redis_rate in the same group
 // of the same run. The machine was shared with other work while these were
 // measured (single round trips were about 3x slower than on a quiet
-// machine, hence the serial column); ranges are over three runs. "Previous
-// script" is the script before its Lua work per hold was trimmed, run right
-// after (its own redis_rate: 82-83, 41-44, 12.1-12.6 µs); "before group
-// commit" is from earlier runs:
+// machine, hence the serial column); ranges are over three runs. "Before
+// the client trims" is the version before the Go side of a group run was
+// made cheaper (see below), over nine runs alternating with this version,
+// which gave 19.8-21.2 µs (0.53-0.56x) in them; "before group commit" is
+// from earlier runs:
 //
 //	µs per decision (x-redis_rate)   serial              par=1 (2 gor.)      par=8 (16 gor.)
-//	redis_rate v10 AllowN            71-86               40-53               11.4-12.4
-//	reserve+settle (default)         95-117 (0.73-0.90)  74-78 (0.64-0.67)   20.7-22.0 (0.53-0.56)
-//	  previous script                90-117 (0.71-0.92)  72-74 (0.55-0.57)   22.2-22.7 (0.54-0.55)
+//	redis_rate v10 AllowN            71-80               39-43               11.3-11.5
+//	reserve+settle (default)         98-125 (0.56-0.72)  66-68 (0.57-0.58)   19.5-20.6 (0.55-0.58)
+//	  before the client trims        -                   -                   20.0-24.0 (0.47-0.55)
 //	  before group commit            88-103 (0.69-0.79)  69-74 (0.58-0.62)   51-54 (0.22-0.24)
 //	  Redis calls per decision       1.01                1.01                0.20
-//	reserve+settle, SettleSync       198-218 (0.39-0.43) 126-139 (0.36-0.40) 40-42 (0.27-0.29)
-//	reserve+settle, Chunk=200        1.7-2.0 (44-49x)    1.9-2.3 (22-26x)    1.5-1.7 (7.0-7.9x)
+//	reserve+settle, SettleSync       213-238 (0.30-0.33) 127-136 (0.28-0.30) 37-39 (0.29-0.30)
+//	reserve+settle, Chunk=200        1.9-2.2 (33-37x)    1.8-1.9 (21x)       1.6-1.8 (6.1-7.1x)
 //	  Redis calls per decision       0.015               0.015               0.015
 //
-// So group commit makes 16 goroutines about 2.4 times faster, but
+// So group commit makes 16 goroutines about 2.5 times faster, but
 // reserve+settle without leasing stays at about 0.55x redis_rate, short of
-// the 0.8x aimed at; the trimmed script changed nothing the benchmark can
-// tell from the machine's noise. Where the time goes with 16 goroutines
-// (100,000 decisions; CPU time of the Redis and benchmark processes, and
-// Redis's own accounting of its commands): Redis spends 15.5 µs of CPU per
+// the 0.8x aimed at. Where the time goes with 16 goroutines (100,000
+// decisions; CPU time of the Redis and benchmark processes, and Redis's
+// own accounting of its commands): Redis spends 14-15 µs of CPU per
 // decision (redis_rate: 9), 11.4 of them in the script, about 56 µs a run
-// of 4.9 reservations and their settlements (a GCRA decision: 4.0), and
-// the benchmark process 14.8 µs (redis_rate, with one round trip per
-// decision: 10.7), about 40% of it in system calls and the scheduler
-// (socket I/O, futex wake-ups of the callers a run decides). Neither
-// process is saturated (Redis is about 70% busy), but with 30 µs of CPU per
-// decision (redis_rate: 20) two CPUs cannot go below 15 µs a decision,
-// 0.76-0.83x even if all of both CPUs were used (redis_rate uses 87%).
+// of 4.9 reservations and their settlements (a GCRA decision: 4.0). The
+// benchmark process spent 14.1-15.3 µs (redis_rate, with one round trip
+// per decision: 10.7) and now spends 10.7-13.1, in alternating runs of the
+// two versions (Redis: 14.5-15.5 and 13.9-14.9 µs): the leader of a run
+// whose context cannot end (as the benchmark's) sends it itself instead of
+// from a goroutine of its own (sparing the goroutine, its stack growth and
+// two hand-offs), the EVALSHA command is built once into the slice the
+// client sends (keys, SHA1 and the day's expiry kept per day; Script.Run
+// copied the arguments into a new slice and boxed the keys again), a lone
+// caller allocates no channel, and a run attaches the deferred settlements
+// without a map. Of what is left, about a quarter is the client's socket
+// system calls (a write and a read per run, plus go-redis's peek for RESP3
+// push notifications) and a sixth the scheduler (parking and waking the
+// callers a run decides); the ledger's own code is a few percent. Neither
+// process is saturated, but with about 26 µs of CPU per decision
+// (redis_rate: 20) two CPUs cannot go below 13 µs a decision, 0.87x even
+// if all of both CPUs were used (redis_rate uses 87%, which would give
+// about 0.76x).
 //
 // The script runs 6 Redis commands per run however many holds it carries
 // (TIME, HMGET, GET, ZREM, ZADD, HSET, each once with all its holds; see

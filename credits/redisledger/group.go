@@ -28,7 +28,9 @@ const maxRuns = 2
 // caller gets its own decision. A run of several callers goes out from a
 // goroutine that lives for that one run (bounded by OpTimeout; Close waits
 // for it), so that every caller, the leader too, waits within its own
-// context and no caller's cancellation fails the others'.
+// context and no caller's cancellation fails the others'. When the
+// leader's context can never end (ctx.Done() is nil), waiting within it is
+// waiting for the run, so the leader sends the run itself.
 
 // Waiter states; they change under Ledger.gmu only.
 const (
@@ -40,9 +42,11 @@ const (
 
 // waiter is one Reserve in the group-commit queue.
 type waiter struct {
-	r     credits.ReserveRequest
-	res   reservation
-	ready chan struct{} // closed when state becomes wLead or wDone
+	r   credits.ReserveRequest
+	res reservation
+	// ready is closed when state becomes wLead or wDone; nil while its
+	// own goroutine runs its run (see lead).
+	ready chan struct{}
 	state int
 	batch []*waiter // the run to send, while wLead; batch[0] is the waiter
 	// gone: the caller's context ended while its reservation was in a run;
@@ -60,9 +64,8 @@ func (l *Ledger) reserveGrouped(ctx context.Context, r credits.ReserveRequest) (
 		lease = l.opts.Lease
 	}
 	w := &waiter{
-		r:     r,
-		res:   reservation{id: l.newID("r"), min: r.Amount, max: r.Amount, limit: r.Limit, lease: lease},
-		ready: make(chan struct{}),
+		r:   r,
+		res: reservation{id: l.newID("r"), min: r.Amount, max: r.Amount, limit: r.Limit, lease: lease},
 	}
 	l.gmu.Lock()
 	// The queue is empty whenever a run's slot is free: a run that ends
@@ -73,6 +76,7 @@ func (l *Ledger) reserveGrouped(ctx context.Context, r credits.ReserveRequest) (
 		l.gmu.Unlock()
 		return l.lead(ctx, w)
 	}
+	w.ready = make(chan struct{})
 	l.group = append(l.group, w)
 	l.gmu.Unlock()
 	return l.await(ctx, w)
@@ -149,18 +153,29 @@ func (l *Ledger) handOffLocked() {
 // lead sends w's run and returns w's outcome. A lone caller runs the script
 // itself, within its own context, as without grouping. A run of several
 // goes out from a goroutine of its own, bounded by OpTimeout and not by any
-// caller's context.
+// caller's context; or from the leader itself when its context cannot end,
+// since it then waits for the run in any case.
 func (l *Ledger) lead(ctx context.Context, w *waiter) (credits.ReserveResult, error) {
+	// A lone caller runs the script inline; so does the leader of
+	// several when its context can never end (nor has a deadline), since
+	// waiting within it is then waiting for the run: that spares a
+	// goroutine and two hand-offs. Either way w is decided when run
+	// returns, and nobody waits on w.ready.
 	l.gmu.Lock()
 	batch := w.batch
+	inline := len(batch) == 1 || ctx.Done() == nil
 	w.batch = nil
 	w.state = wSent
-	w.ready = make(chan struct{}) // a new leader's was closed to make it one
+	if inline {
+		w.ready = nil
+	} else {
+		w.ready = make(chan struct{}) // a new leader's was closed to make it one
+	}
 	l.gmu.Unlock()
 
-	if len(batch) == 1 {
+	if inline {
 		l.run(ctx, batch)
-		return l.await(ctx, w)
+		return l.outcome(w)
 	}
 	l.mu.Lock()
 	l.busyLocked() // Close waits for the run
@@ -204,7 +219,9 @@ func (l *Ledger) run(ctx context.Context, batch []*waiter) {
 		}
 		if !x.gone {
 			x.state = wDone
-			close(x.ready)
+			if x.ready != nil {
+				close(x.ready)
+			}
 		} else if err == nil && x.dec.ok {
 			orphans = append(orphans, update{id: x.res.id, end: endRelease})
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +22,8 @@ import (
 // deferred settlements (see Options.SettleDelay): a timer armed when a
 // settlement is deferred, whose run writes what no Reserve carried; and a
 // script run shared by several concurrent Reserve calls goes out from a
-// goroutine that lives for that run (see the package doc, Group commit). No
+// goroutine that lives for that run, unless its leader's context can never
+// end (see the package doc, Group commit). No
 // goroutine runs while nothing is pending, and none outlives Close, which
 // also gives back leased chunks and writes what an outage left unwritten.
 // Call Close when done with a Ledger.
@@ -34,6 +34,7 @@ type Ledger struct {
 	stopScript *redis.Script
 	inst       string
 	seq        atomic.Uint64
+	lastDay    atomic.Pointer[dayInfo]
 	// syncLock serialises the round trips that change chunks, so that the
 	// absolute values they carry reach Redis in order. It is a channel so
 	// that waiting for it honours contexts.
@@ -175,13 +176,36 @@ func (l *Ledger) newID(kind string) string {
 // isLocalID reports whether id was handed out by this ledger without a Redis
 // hold of its own (a chunk or local-share hold).
 func (l *Ledger) isLocalID(id string) bool {
-	return strings.HasPrefix(id, l.inst+".c") || strings.HasPrefix(id, l.inst+".o")
+	n := len(l.inst)
+	return len(id) > n+1 && id[:n] == l.inst && id[n] == '.' && (id[n+1] == 'c' || id[n+1] == 'o')
 }
 
-func (l *Ledger) keys(day credits.Day) []string {
+// dayOf returns what the script runs of day need that depends only on the
+// day: its keys, the EVALSHA command's head naming them, and the day's
+// expiry. The last day's are kept, so that the runs of one day do not
+// build them again; callers must not modify them.
+func (l *Ledger) dayOf(day credits.Day) *dayInfo {
+	if k := l.lastDay.Load(); k != nil && k.day == day {
+		return k
+	}
 	base := l.opts.Prefix + "{" + l.opts.OrgKey + "}:"
 	d := string(day)
-	return []string{base + "day:" + d, base + "leases:" + d, base + "stop"}
+	k := &dayInfo{day: day, keys: []string{base + "day:" + d, base + "leases:" + d, base + "stop"}}
+	k.head = []any{"evalsha", l.syncScript.Hash(), len(k.keys)}
+	for _, key := range k.keys {
+		k.head = append(k.head, key)
+	}
+	k.expiry = l.parseDayExpiry(day)
+	l.lastDay.Store(k)
+	return k
+}
+
+// dayInfo is what dayOf returns.
+type dayInfo struct {
+	day    credits.Day
+	keys   []string
+	head   []any // "evalsha", the sync script's SHA1, len(keys), keys...
+	expiry int64 // dayExpiry
 }
 
 func (l *Ledger) stopKey() string { return l.opts.Prefix + "{" + l.opts.OrgKey + "}:stop" }
@@ -189,7 +213,9 @@ func (l *Ledger) stopKey() string { return l.opts.Prefix + "{" + l.opts.OrgKey +
 // dayExpiry returns when a day's keys may expire: Retention after the latest
 // instant the day can end in any time zone (UTC-12), or 0 when day is not a
 // date (the script then keeps the keys 50 hours).
-func (l *Ledger) dayExpiry(day credits.Day) int64 {
+func (l *Ledger) dayExpiry(day credits.Day) int64 { return l.dayOf(day).expiry }
+
+func (l *Ledger) parseDayExpiry(day credits.Day) int64 {
 	t, err := time.Parse(time.DateOnly, string(day))
 	if err != nil {
 		return 0
