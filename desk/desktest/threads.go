@@ -174,13 +174,9 @@ func updateComment(c *call) *reply {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := c.ticketFor()
-	if t == nil {
-		return notFoundURL()
-	}
-	i := c.commentIndex(t)
-	if i < 0 {
-		return notFoundURL()
+	t, i, missing := c.findComment()
+	if missing != nil {
+		return missing
 	}
 	cm := t.comments[i]
 	if v, ok := m["content"]; ok {
@@ -196,18 +192,28 @@ func updateComment(c *call) *reply {
 	return jsonReply(http.StatusOK, *cm)
 }
 
+// findComment returns the ticket and the index of the comment the call's
+// path names, or a 404 reply when either is missing. s.mu must be held.
+func (c *call) findComment() (*ticket, int, *reply) {
+	t := c.ticketFor()
+	if t == nil {
+		return nil, -1, notFoundURL()
+	}
+	i := c.commentIndex(t)
+	if i < 0 {
+		return nil, -1, notFoundURL()
+	}
+	return t, i, nil
+}
+
 // deleteComment is DELETE /tickets/{id}/comments/{commentId}: 204.
 func deleteComment(c *call) *reply {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := c.ticketFor()
-	if t == nil {
-		return notFoundURL()
-	}
-	i := c.commentIndex(t)
-	if i < 0 {
-		return notFoundURL()
+	t, i, missing := c.findComment()
+	if missing != nil {
+		return missing
 	}
 	t.comments = slices.Delete(t.comments, i, i+1)
 	t.CommentCount = numString(len(t.comments))

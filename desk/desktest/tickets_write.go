@@ -275,7 +275,7 @@ type massResult struct {
 	Errors  []fieldError `json:"errors"`
 }
 
-// closeManyTickets is POST /tickets/closeMany {"ids": [...]}: 200 with
+// closeManyTickets is POST /closeTickets {"ids": [...]}: 200 with
 // {"results": [{"success", "id", "errors"}]}, one per ID.
 func closeManyTickets(c *call) *reply {
 	m, bad := decodeBody(c.body)
