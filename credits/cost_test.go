@@ -62,6 +62,8 @@ func TestDefaultCostTable(t *testing.T) {
 		{"bulk write", credits.Call{Method: "POST", Path: "/contacts/updateMany", Records: 5}, 3},
 		{"count", credits.Call{Method: "GET", Path: "/tasks/count"}, 50},
 		{"count other", credits.Call{Method: "GET", Path: "/tickets/count"}, 50},
+		{"tickets count", credits.Call{Method: "GET", Path: "/ticketsCount"}, 50},
+		{"count by field", credits.Call{Method: "GET", Path: "/ticketsCountByFieldValues"}, 50},
 		{"unknown method", credits.Call{Method: "OPTIONS", Path: "/tickets"}, credits.DefaultUnknownCost},
 		{"empty path", credits.Call{Method: "GET"}, credits.DefaultUnknownCost},
 	}

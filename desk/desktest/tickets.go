@@ -84,7 +84,7 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// ticketFilter is the filters of GET /tickets and GET /tickets/count.
+// ticketFilter is the filters of GET /tickets and GET /ticketsCount.
 type ticketFilter struct {
 	statuses, assignees, depts, channels, priorities []string
 	receivedSince                                    time.Time
@@ -246,7 +246,7 @@ func getTicket(c *call) *reply {
 	return jsonReply(http.StatusOK, s.ticketView(t, true, splitList(c.query.Get("include"))))
 }
 
-// countTickets is GET /tickets/count: {"count": n}.
+// countTickets is GET /ticketsCount: {"count": n}.
 func countTickets(c *call) *reply {
 	s := c.s
 	q := c.query
