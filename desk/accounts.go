@@ -120,15 +120,11 @@ func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) ([
 	if err := validateSort("AccountListOptions.SortBy", opts.SortBy, accountSorts); err != nil {
 		return nil, nil, err
 	}
-	if opts.ViewID != "" {
-		if err := validateID("view", opts.ViewID); err != nil {
-			return nil, nil, err
-		}
+	if err := validateOptionalID("view", opts.ViewID); err != nil {
+		return nil, nil, err
 	}
-	if opts.FilterID != "" {
-		if err := validateID("saved filter", opts.FilterID); err != nil {
-			return nil, nil, err
-		}
+	if err := validateOptionalID("saved filter", opts.FilterID); err != nil {
+		return nil, nil, err
 	}
 	if len(opts.Fields) > 30 {
 		return nil, nil, fmt.Errorf("desk: AccountListOptions.Fields has %d values; at most 30: %w", len(opts.Fields), ErrInvalidOptions)

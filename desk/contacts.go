@@ -191,10 +191,8 @@ func (s *ContactsService) List(ctx context.Context, opts *ContactListOptions) ([
 	if err := oneOfEach("ContactListOptions.Include", opts.Include, contactIncludes); err != nil {
 		return nil, nil, err
 	}
-	if opts.ViewID != "" {
-		if err := validateID("view", opts.ViewID); err != nil {
-			return nil, nil, err
-		}
+	if err := validateOptionalID("view", opts.ViewID); err != nil {
+		return nil, nil, err
 	}
 	q, err := encodeQuery(opts)
 	if err != nil {
@@ -281,10 +279,8 @@ func (s *ContactsService) Tickets(ctx context.Context, contactID string, opts *C
 	if err := validateSort("ContactTicketsOptions.SortBy", opts.SortBy, contactTicketSorts); err != nil {
 		return nil, nil, err
 	}
-	if opts.DepartmentID != "" {
-		if err := validateID("department", opts.DepartmentID); err != nil {
-			return nil, nil, err
-		}
+	if err := validateOptionalID("department", opts.DepartmentID); err != nil {
+		return nil, nil, err
 	}
 	q, err := encodeQuery(opts)
 	if err != nil {

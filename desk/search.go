@@ -164,10 +164,8 @@ func (o *TicketSearchOptions) validate() error {
 	if o.All != "" && len([]rune(o.All)) < 3 {
 		return fmt.Errorf("desk: TicketSearchOptions.All %q: at least 3 characters: %w", o.All, ErrInvalidOptions)
 	}
-	if o.DepartmentID != "" {
-		if err := validateID("department", o.DepartmentID); err != nil {
-			return err
-		}
+	if err := validateOptionalID("department", o.DepartmentID); err != nil {
+		return err
 	}
 	for _, ids := range []struct {
 		what string
@@ -435,10 +433,8 @@ func (o *SearchOptions) validate() error {
 	if err := validateSort("SearchOptions.SortBy", o.SortBy, searchSorts); err != nil {
 		return err
 	}
-	if o.DepartmentID != "" {
-		if err := validateID("department", o.DepartmentID); err != nil {
-			return err
-		}
+	if err := validateOptionalID("department", o.DepartmentID); err != nil {
+		return err
 	}
 	return nil
 }

@@ -397,15 +397,11 @@ func (o *TicketListOptions) validate() error {
 	default:
 		return fmt.Errorf("desk: TicketListOptions.ReceivedInDays is %d: use 15, 30, 90 or -1: %w", o.ReceivedInDays, ErrInvalidOptions)
 	}
-	if o.DepartmentID != "" {
-		if err := validateID("department", o.DepartmentID); err != nil {
-			return err
-		}
+	if err := validateOptionalID("department", o.DepartmentID); err != nil {
+		return err
 	}
-	if o.ViewID != "" {
-		if err := validateID("view", o.ViewID); err != nil {
-			return err
-		}
+	if err := validateOptionalID("view", o.ViewID); err != nil {
+		return err
 	}
 	if err := validateIDs("TicketListOptions.DepartmentIDs", o.DepartmentIDs, 20); err != nil {
 		return err
@@ -553,10 +549,8 @@ func validateTicketInputIDs(in *TicketInput) error {
 		{"department", in.DepartmentID}, {"contact", in.ContactID}, {"assignee", in.AssigneeID},
 		{"team", in.TeamID}, {"account", in.AccountID}, {"product", in.ProductID}, {"layout", in.LayoutID},
 	} {
-		if f.id != "" {
-			if err := validateID(f.what, f.id); err != nil {
-				return err
-			}
+		if err := validateOptionalID(f.what, f.id); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -643,10 +637,8 @@ type TicketCountOptions struct {
 
 func (o *TicketCountOptions) validate() error {
 	for _, f := range []struct{ what, id string }{{"department", o.DepartmentID}, {"assignee", o.AssigneeID}, {"contact", o.ContactID}} {
-		if f.id != "" {
-			if err := validateID(f.what, f.id); err != nil {
-				return err
-			}
+		if err := validateOptionalID(f.what, f.id); err != nil {
+			return err
 		}
 	}
 	return errors.Join(
@@ -683,6 +675,14 @@ func (s *TicketsService) Count(ctx context.Context, opts *TicketCountOptions) (i
 	var out countBody
 	resp, err := s.client.call(ctx, request{method: http.MethodGet, path: "/ticketsCount", query: q}, &out)
 	return out.Count, resp, err
+}
+
+// validateOptionalID is validateID for an ID that may be left empty.
+func validateOptionalID(what, id string) error {
+	if id == "" {
+		return nil
+	}
+	return validateID(what, id)
 }
 
 // validateID rejects an ID that is not all digits before it reaches a URL.
