@@ -145,11 +145,9 @@ func (p retryPolicy) schedule(ctx context.Context, c *Client, st *callState, res
 	ceiling := p.waitMin << min(retry, 16)
 	ceiling = min(ceiling, p.maxWait)
 	wait := time.Duration(rand.Int64N(int64(ceiling) + 1))
-	if resp != nil {
-		obs := credits.ParseObservation(resp.StatusCode, resp.Header, c.clock.Now())
-		if obs.HasRetryAfter {
-			wait = max(wait, obs.RetryAfter)
-		}
+	// The transport parsed this response's Retry-After already.
+	if resp != nil && st.hasLastRetryAfter {
+		wait = max(wait, st.lastRetryAfter)
 	}
 	wait = min(wait, p.maxWait)
 	if deadline, ok := ctx.Deadline(); ok && !c.clock.Now().Add(wait).Before(deadline) {

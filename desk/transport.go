@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/go-zohodesk/zohodesk/credits"
 )
@@ -19,6 +20,9 @@ type callState struct {
 	credits Credits
 	// lastCode is the errorCode of the last attempt's response.
 	lastCode ErrorCode
+	// lastRetryAfter is the last response's Retry-After, if it had a valid one.
+	lastRetryAfter    time.Duration
+	hasLastRetryAfter bool
 	// retryCharged is what attempts after the first were charged.
 	retryCharged int64
 	oauthRetried bool
@@ -85,6 +89,7 @@ func (t *meteredTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	obs := credits.ParseObservation(resp.StatusCode, resp.Header, c.clock.Now())
+	st.lastRetryAfter, st.hasLastRetryAfter = obs.RetryAfter, obs.HasRetryAfter
 	st.lastCode = ""
 	if resp.StatusCode >= 400 {
 		st.lastCode = peekErrorCode(resp)
