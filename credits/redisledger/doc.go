@@ -23,36 +23,39 @@
 // All keys of an organisation share the hash tag {OrgKey}, so every script
 // touches one Redis Cluster slot:
 //
-//	<prefix>{<org>}:day:<day>     hash: spent, held, ext, low, due, and per hold ID
-//	                              "a|amount|spent", "s|spent", "r|spent" or "x|spent"
-//	<prefix>{<org>}:leases:<day>  sorted set: active hold ID -> lease expiry (ms, server clock)
-//	<prefix>{<org>}:stop          the THRESHOLD_EXCEEDED stop, ms since the epoch
+//	<prefix>{<org>}:day:<day>  hash: spent, held, ext, low; rp, hi; per lease
+//	                           bucket "b<second>"; per hold ID its state
+//	<prefix>{<org>}:stop       the THRESHOLD_EXCEEDED stop, ms since the epoch
 //
-// The day's totals and its holds' states share one hash, so that a decision
-// reads them with one HMGET and writes them with one HSET. The two day keys
-// are created together by the day's first write; the lease set holds a
-// sentinel member "~" (never due) so that it does not vanish when emptied.
+// A credit day is one hash, so that a decision reads everything it needs
+// with one HMGET and writes it with one HSET. Hold states are integers
+// (see script.go): an active hold is its amount and its lease bucket, an
+// ended one what it was charged and how it ended.
 //
-// Day keys expire together, Options.Retention after the day's reset (the
+// The day key expires Options.Retention after the day's reset (the
 // ReserveRequest's Reset; for calls without one, 36 hours after the date's
-// midnight UTC, the latest a calendar day ends anywhere); their expiry is
-// set once, when they are created. The stop key expires Retention after the
-// stop ends.
+// midnight UTC, the latest a calendar day ends anywhere); its expiry is set
+// once, when it is created. The stop key expires Retention after the stop
+// ends.
 //
 // # Leases
 //
-// Every hold is a lease: its ID stays in the lease set, scored by its
-// expiry, until the hold ends. The day hash's "due" is never later than the
-// earliest expiry in the set (0 when no hold is active). A script run reads
-// the lease set only once due has passed: it then reaps up to 64 expired
-// leases (the credits of a hold still active stop being held and the hold
-// is marked "x") and sets due to the next expiry. So the credits of a
-// process killed while holding them come back after at most Options.Lease,
-// at the first call after that, while runs with nothing due never read the
-// lease set. A late Settle of a reaped hold is still charged, once: updates
-// carry absolute values, so a retried or repeated call changes nothing
-// twice.
-//
+// Every hold is a lease. Its credits are counted in the bucket of the
+// second (of the Redis server's clock) in which its lease runs out, rounded
+// up: "b<second>" holds the credits of the active holds whose lease ends
+// then, and held is the sum of the live buckets. A script run that finds a
+// second boundary passed since the last one reaps the buckets that are
+// over: their credits stop being held and the buckets are deleted; rp
+// records how far reaping went and hi the latest bucket in use, so that
+// runs with nothing due read no bucket but their own. So the credits of a
+// process killed while holding them come back between Options.Lease and
+// Options.Lease plus one second after it took them, at the first call
+// after that. A hold whose bucket was reaped has expired: a late Settle is
+// still charged, once (updates carry absolute values, so a retried or
+// repeated call changes nothing twice), and does not touch held again.
+// Renewing a hold (a leased chunk that writes its spend) moves its credits
+// to the bucket of its new lease.
+
 // # Local leasing
 //
 // With Options.Chunk > 0 a process reserves credits in chunks (one hold in
@@ -117,62 +120,41 @@
 // benchmark. Both sides run with the same number of goroutines: one
 // (serial), GOMAXPROCS = 2 (par=1, RunParallel's default) and 16 (par=8,
 // SetParallelism(8)); x-redis_rate is against redis_rate in the same group
-// of the same run. The machine was shared with other work while these were
-// measured (single round trips were about 3x slower than on a quiet
-// machine, hence the serial column); ranges are over three runs. "Before
-// the client trims" is the version before the Go side of a group run was
-// made cheaper (see below), over nine runs alternating with this version,
-// which gave 19.8-21.2 µs (0.53-0.56x) in them; "before group commit" is
-// from earlier runs:
+// of the same run (-count 3, ranges over the three; single round trips on
+// this machine take 60-80 µs, so every figure moves by 10% from run to
+// run). "floor" runs, one per decision, the least a script run can do for
+// a ledger whose holds have IDs (read and write the totals and two hold
+// states; nothing validated, no lease, no stop flag; see floorSource in
+// bench_test.go):
 //
 //	µs per decision (x-redis_rate)   serial              par=1 (2 gor.)      par=8 (16 gor.)
-//	redis_rate v10 AllowN            71-80               39-43               11.3-11.5
-//	reserve+settle (default)         98-125 (0.56-0.72)  66-68 (0.57-0.58)   19.5-20.6 (0.55-0.58)
-//	  before the client trims        -                   -                   20.0-24.0 (0.47-0.55)
-//	  before group commit            88-103 (0.69-0.79)  69-74 (0.58-0.62)   51-54 (0.22-0.24)
+//	redis_rate v10 AllowN            57-71               40-44               12.5-14.0
+//	floor, one script per decision   76-87 (0.66-0.75)   48-52 (0.84-0.91)   15.4-15.7 (0.86-0.87)
+//	reserve+settle (default)         93-102 (0.57-0.62)  68-72 (0.61-0.65)   18.7-19.4 (0.69-0.72)
 //	  Redis calls per decision       1.01                1.01                0.20
-//	reserve+settle, SettleSync       213-238 (0.30-0.33) 127-136 (0.28-0.30) 37-39 (0.29-0.30)
-//	reserve+settle, Chunk=200        1.9-2.2 (33-37x)    1.8-1.9 (21x)       1.6-1.8 (6.1-7.1x)
+//	reserve+settle, SettleSync       193-201 (0.29-0.30) 119-123 (0.36-0.37) 38-40 (0.34-0.35)
+//	reserve+settle, Chunk=200        1.7-1.9 (31-33x)    2.1-2.3 (19-21x)    2.0-2.3 (5.8-6.7x)
 //	  Redis calls per decision       0.015               0.015               0.015
 //
-// So group commit makes 16 goroutines about 2.5 times faster, but
-// reserve+settle without leasing stays at about 0.55x redis_rate, short of
-// the 0.8x aimed at. Where the time goes with 16 goroutines (100,000
-// decisions; CPU time of the Redis and benchmark processes, and Redis's
-// own accounting of its commands): Redis spends 14-15 µs of CPU per
-// decision (redis_rate: 9), 11.4 of them in the script, about 56 µs a run
-// of 4.9 reservations and their settlements (a GCRA decision: 4.0). The
-// benchmark process spent 14.1-15.3 µs (redis_rate, with one round trip
-// per decision: 10.7) and now spends 10.7-13.1, in alternating runs of the
-// two versions (Redis: 14.5-15.5 and 13.9-14.9 µs): the leader of a run
-// whose context cannot end (as the benchmark's) sends it itself instead of
-// from a goroutine of its own (sparing the goroutine, its stack growth and
-// two hand-offs), the EVALSHA command is built once into the slice the
-// client sends (keys, SHA1 and the day's expiry kept per day; Script.Run
-// copied the arguments into a new slice and boxed the keys again), a lone
-// caller allocates no channel, and a run attaches the deferred settlements
-// without a map. Of what is left, about a quarter is the client's socket
-// system calls (a write and a read per run, plus go-redis's peek for RESP3
-// push notifications) and a sixth the scheduler (parking and waking the
-// callers a run decides); the ledger's own code is a few percent. Neither
-// process is saturated, but with about 26 µs of CPU per decision
-// (redis_rate: 20) two CPUs cannot go below 13 µs a decision, 0.87x even
-// if all of both CPUs were used (redis_rate uses 87%, which would give
-// about 0.76x).
-//
-// The script runs 6 Redis commands per run however many holds it carries
-// (TIME, HMGET, GET, ZREM, ZADD, HSET, each once with all its holds; see
-// script.go). Measured alone and serially, for a run of 5 reservations
-// and 5 settlements: the same call to an empty script takes about 6 µs,
-// the six commands without any logic 22-27 µs, the script 39-40 µs (the
-// previous one 41-42). The commands cost about 4 µs per decision and the
-// Lua that validates, decides and formats about 3 µs: in Redis's Lua on
-// this machine parsing a hold's state takes about 0.4 µs, applying an
-// update 0.55 and deciding a reservation 0.95, as each C call (tonumber,
-// string.match, string.format) costs 70-190 ns. A script with no logic at
-// all would still cost the server twice a GCRA decision, so reaching 0.8x
-// needs the client's CPU per decision to drop, or fewer commands per
-// decision, rather than a leaner script. Local leasing (Options.Chunk)
-// remains the way to make a busy process cheap for Redis: about one Redis
-// call per 65 API calls.
+// So reserve+settle without leasing reaches 0.57-0.72x redis_rate, short of
+// the 0.8x aimed at, and with one goroutine even the floor stays below it.
+// Where the time goes: with one decision per run (serial, par=1) a round
+// trip costs the client 30-40 µs of CPU (most of it the socket system
+// calls and the scheduler's parking and waking, as for redis_rate) and the
+// server the script's run. Measured alone on the server (Redis's command
+// statistics), a run with one reservation and one settlement costs 20-21
+// µs (a GCRA decision: 6-7; the floor: 13-15; the previous layout, with a
+// lease sorted set and string hold states: 23-25), and a group of five
+// reservations and five settlements 39-40 µs (previously 47-50). Every
+// C call the Lua makes (tonumber, a field of HMGET or HSET, string.match,
+// string.format) costs 0.1-0.3 µs even in a hot loop and several times
+// that in a real run, which is why the layout keeps hold states as
+// integers and leases as per-second buckets read only when their second
+// has passed. What the full script adds over the floor is what the
+// ledger promises: validating every value it reads, the stop flag, the
+// leases, and deciding several reservations in one run. With 16
+// goroutines, group commit (about five reservations a run) brings the
+// server's cost to about 8 µs a decision and the ratio to 0.69-0.72x.
+// Local leasing (Options.Chunk) remains the way to make a busy process
+// cheap for Redis: about one Redis call per 65 API calls.
 package redisledger

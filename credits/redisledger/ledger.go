@@ -190,7 +190,7 @@ func (l *Ledger) dayOf(day credits.Day) *dayInfo {
 	}
 	base := l.opts.Prefix + "{" + l.opts.OrgKey + "}:"
 	d := string(day)
-	k := &dayInfo{day: day, keys: []string{base + "day:" + d, base + "leases:" + d, base + "stop"}}
+	k := &dayInfo{day: day, keys: []string{base + "day:" + d, base + "stop"}}
 	k.head = []any{"evalsha", l.syncScript.Hash(), len(k.keys)}
 	for _, key := range k.keys {
 		k.head = append(k.head, key)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -531,7 +532,8 @@ func TestExpiredHoldIsStillCharged(t *testing.T) {
 	l := newLedger(t, rdb, prefix, nil)
 	res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 10, Limit: 10, Lease: 30 * time.Millisecond})
 	must(t, err)
-	time.Sleep(60 * time.Millisecond)
+	// A lease ends with its bucket: at most BucketWidth after it runs out.
+	time.Sleep(30*time.Millisecond + redisledger.BucketWidth + 50*time.Millisecond)
 	s, err := l.Snapshot(ctx, day1)
 	must(t, err)
 	if s.Held != 0 {
@@ -546,16 +548,22 @@ func TestExpiredHoldIsStillCharged(t *testing.T) {
 	}
 }
 
-// TestLeaseDueFollowsTheEarliestLease: the scripts look at the lease set
-// only when the day's earliest lease can be due, so a short lease taken
-// after long ones must bring that moment forward, and an ended hold must
-// leave the set.
-func TestLeaseDueFollowsTheEarliestLease(t *testing.T) {
-	addr := redisAddr(t)
-	rdb := newClient(t, addr)
+// syncLedger returns a client of the test Redis, a fresh key prefix and a
+// ledger under it that writes every Settle and Release at once.
+func syncLedger(t *testing.T) (*redis.Client, string, *redisledger.Ledger) {
+	t.Helper()
+	rdb := newClient(t, redisAddr(t))
 	prefix := uniquePrefix(t, rdb)
+	return rdb, prefix, newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.SettleDelay = redisledger.SettleSync })
+}
+
+// TestLeaseBuckets: a hold's credits are kept in the bucket its lease ends
+// with; a short lease taken after long ones is reaped first, with its
+// bucket, while the long one stays held, and an ended hold leaves its
+// bucket.
+func TestLeaseBuckets(t *testing.T) {
+	rdb, prefix, l := syncLedger(t)
 	ctx := context.Background()
-	l := newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.SettleDelay = redisledger.SettleSync })
 	reserve := func(amount int64, lease time.Duration) credits.Hold {
 		t.Helper()
 		res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: amount, Limit: 100, Lease: lease})
@@ -565,26 +573,45 @@ func TestLeaseDueFollowsTheEarliestLease(t *testing.T) {
 		}
 		return res.Hold
 	}
+	dayKey := prefix + "{org1}:day:" + string(day1)
+	// buckets returns the credits of the day's live buckets, by name.
+	buckets := func() map[string]string {
+		t.Helper()
+		all, err := rdb.HGetAll(ctx, dayKey).Result()
+		must(t, err)
+		b := map[string]string{}
+		for k, v := range all {
+			if bucketField.MatchString(k) {
+				b[k] = v
+			}
+		}
+		return b
+	}
+	sum := func(b map[string]string) int64 {
+		var n int64
+		for _, v := range b {
+			x, err := strconv.ParseInt(v, 10, 64)
+			must(t, err)
+			n += x
+		}
+		return n
+	}
 	long := reserve(10, 0)
 	ended := reserve(5, 0)
 	must(t, l.Settle(ctx, credits.Settlement{Hold: ended, Actual: 5}))
 	short := reserve(20, 30*time.Millisecond)
-	leases := prefix + "{org1}:leases:" + string(day1)
-	members, err := rdb.ZRange(ctx, leases, 0, -1).Result()
-	must(t, err)
-	if want := []string{short.ID, long.ID, "~"}; !slices.Equal(members, want) {
-		t.Fatalf("lease set %q, want %q: active holds in expiry order and the sentinel", members, want)
+	b := buckets()
+	if sum(b) != 30 || len(b) < 2 {
+		t.Fatalf("buckets %v: want the long hold's 10 and the short one's 20 in two buckets", b)
 	}
-	time.Sleep(60 * time.Millisecond)
+	time.Sleep(30*time.Millisecond + redisledger.BucketWidth + 50*time.Millisecond)
 	s, err := l.Snapshot(ctx, day1)
 	must(t, err)
 	if s.Held != 10 || s.Spent != 5 {
 		t.Fatalf("after the short lease expired: %+v, want Held 10 (the long lease) Spent 5", s)
 	}
-	members, err = rdb.ZRange(ctx, leases, 0, -1).Result()
-	must(t, err)
-	if want := []string{long.ID, "~"}; !slices.Equal(members, want) {
-		t.Fatalf("lease set after reaping %q, want %q", members, want)
+	if b := buckets(); sum(b) != 10 || len(b) != 1 {
+		t.Fatalf("buckets after reaping %v, want only the long hold's 10", b)
 	}
 	// The reaped hold's late settlement is charged once; the long one ends.
 	must(t, l.Settle(ctx, credits.Settlement{Hold: short, Actual: 7}))
@@ -594,6 +621,45 @@ func TestLeaseDueFollowsTheEarliestLease(t *testing.T) {
 	must(t, err)
 	if s.Held != 0 || s.Spent != 12 {
 		t.Fatalf("at the end: %+v, want Held 0 Spent 12", s)
+	}
+	if b := buckets(); sum(b) != 0 {
+		t.Fatalf("buckets at the end %v, want nothing held", b)
+	}
+}
+
+// bucketField matches the day hash's lease buckets (hold IDs have a dot).
+var bucketField = regexp.MustCompile(`^b[0-9]+$`)
+
+// TestLargeHolds: holds of 2^21 credits or more, whose state the script
+// keeps as a string, are held, settled and reaped like small ones.
+func TestLargeHolds(t *testing.T) {
+	_, _, l := syncLedger(t)
+	ctx := context.Background()
+	const big = 3_000_000
+	a, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: big, Limit: 10_000_000})
+	must(t, err)
+	b, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: big, Limit: 10_000_000, Lease: 30 * time.Millisecond})
+	must(t, err)
+	if !a.OK || !b.OK {
+		t.Fatalf("reservations refused: %+v %+v", a, b)
+	}
+	if res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: big + 1, Limit: 2*big + big}); err != nil || res.OK {
+		t.Fatalf("a third reservation over the limit: %+v %v", res, err)
+	}
+	time.Sleep(30*time.Millisecond + redisledger.BucketWidth + 50*time.Millisecond)
+	must(t, l.Settle(ctx, credits.Settlement{Hold: a.Hold, Actual: big - 1}))
+	s, err := l.Snapshot(ctx, day1)
+	must(t, err)
+	if s.Spent != big-1 || s.Held != 0 {
+		t.Fatalf("after settling one and the other's lease ran out: %+v, want Spent %d Held 0", s, big-1)
+	}
+}
+
+// TestBucketWidthMatchesScript: the Go side's bucket width is the script's.
+func TestBucketWidthMatchesScript(t *testing.T) {
+	want := "local W = " + strconv.FormatInt(redisledger.BucketWidth.Milliseconds(), 10) + " "
+	if !strings.Contains(redisledger.SyncSource, want) {
+		t.Fatalf("the script does not set %q", want)
 	}
 }
 
@@ -650,30 +716,19 @@ func TestCorruptValuesAreReported(t *testing.T) {
 		}},
 		{"held is negative", func(p string) error { return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "held", "-5").Err() }},
 		{"day key is a list", func(p string) error { return rdb.LPush(ctx, p+"{org1}:day:"+string(day1), "x").Err() }},
-		{"lease due is not a number", func(p string) error {
-			return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "due", "soon").Err()
+		{"reaping mark is not a number", func(p string) error {
+			return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "rp", "soon").Err()
 		}},
-		{"leases is a hash", func(p string) error { return rdb.HSet(ctx, p+"{org1}:leases:"+string(day1), "a", "1").Err() }},
-		{"leases is a hash on a day in use", func(p string) error {
-			// Nothing is due, so only the write of the new lease meets the
-			// foreign key: it must fail before the day hash is written.
-			if err := rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "held", "0", "ext", "0", "due", "0").Err(); err != nil {
-				return err
-			}
-			return rdb.HSet(ctx, p+"{org1}:leases:"+string(day1), "a", "1").Err()
+		{"a lease bucket is not a number", func(p string) error {
+			// Reaping reads the bucket that has just ended.
+			ep := time.Now().Unix()
+			return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "held", "5", "ext", "0",
+				"rp", ep-3, "hi", ep+100, "b"+strconv.FormatInt(ep-2, 10), "lots").Err()
 		}},
-		{"hold state unknown", func(p string) error {
-			if err := rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "h1", "bogus").Err(); err != nil {
-				return err
-			}
-			return rdb.ZAdd(ctx, p+"{org1}:leases:"+string(day1), redis.Z{Score: 1, Member: "h1"}).Err()
-		}},
-		{"hold state unknown on a day in use", func(p string) error {
-			// The lease is due: reaping reads the state.
-			if err := rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "held", "0", "ext", "0", "due", "1", "h1", "a|x|0").Err(); err != nil {
-				return err
-			}
-			return rdb.ZAdd(ctx, p+"{org1}:leases:"+string(day1), redis.Z{Score: 1, Member: "h1"}).Err()
+		{"a lease bucket is negative", func(p string) error {
+			ep := time.Now().Unix()
+			return rdb.HSet(ctx, p+"{org1}:day:"+string(day1), "spent", "0", "held", "5", "ext", "0",
+				"rp", ep-3, "hi", ep+100, "b"+strconv.FormatInt(ep-2, 10), "-5").Err()
 		}},
 		{"stop is not a number", func(p string) error { return rdb.Set(ctx, p+"{org1}:stop", "soon", 0).Err() }},
 		{"stop is a set", func(p string) error { return rdb.SAdd(ctx, p+"{org1}:stop", "1").Err() }},
@@ -705,6 +760,33 @@ func TestCorruptValuesAreReported(t *testing.T) {
 			}
 			if after := dumpKeys(t, rdb, prefix); !maps.Equal(before, after) {
 				t.Fatalf("the scripts wrote next to a corrupt value: keys before %q, after %q", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
+			}
+		})
+	}
+}
+
+// TestCorruptHoldStateIsReported: a hold's state is read when a call names
+// the hold; one the scripts did not write is reported and nothing is
+// written.
+func TestCorruptHoldStateIsReported(t *testing.T) {
+	addr := redisAddr(t)
+	rdb := newClient(t, addr)
+	ctx := context.Background()
+	for _, bad := range []string{"bogus", "a|x|0|1", "-4", "1.5", "99999999999999999999", "a|1|2"} {
+		t.Run(bad, func(t *testing.T) {
+			prefix := uniquePrefix(t, rdb)
+			l := newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.SettleDelay = redisledger.SettleSync })
+			res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 5, Limit: 100})
+			must(t, err)
+			must(t, rdb.HSet(ctx, prefix+"{org1}:day:"+string(day1), res.Hold.ID, bad).Err())
+			before := dumpKeys(t, rdb, prefix)
+			err = l.Settle(ctx, credits.Settlement{Hold: res.Hold, Actual: 5})
+			var ce *redisledger.CorruptError
+			if !errors.As(err, &ce) || !errors.Is(err, credits.ErrLedgerUnavailable) || !strings.Contains(ce.Detail, res.Hold.ID) {
+				t.Fatalf("Settle over state %q: %v; want a CorruptError naming the hold", bad, err)
+			}
+			if after := dumpKeys(t, rdb, prefix); !maps.Equal(before, after) {
+				t.Fatal("the script wrote next to a corrupt hold state")
 			}
 		})
 	}

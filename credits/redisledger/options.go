@@ -57,8 +57,9 @@ type Options struct {
 	Prefix string
 
 	// Lease is how long a hold lives in Redis when it is neither settled nor
-	// released (its process died): after it, the hold's credits come back.
-	// DefaultLease when zero. It must exceed CallTimeout, or holds of slow
+	// released (its process died): after it, and at most one second later
+	// (leases end on whole seconds of the Redis server's clock), the hold's
+	// credits come back. DefaultLease when zero. It must exceed CallTimeout, or holds of slow
 	// calls would be reaped while the calls are still running.
 	Lease time.Duration
 	// CallTimeout is the longest an API call holding credits may run. A

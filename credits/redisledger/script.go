@@ -6,210 +6,251 @@ import "github.com/redis/go-redis/v9"
 // something they did not write.
 const corruptMarker = "ZDLEDGER corrupt:"
 
+// bucketMS is the width of a lease bucket: a hold's lease ends with the
+// bucket that holds the instant its lease runs out, so it lasts between its
+// lease and its lease plus bucketMS. Every process of an organisation must
+// use the same value; it is part of the key layout.
+const bucketMS = 1000
+
 // syncSource is the one script through which every decision on a credit day
 // passes. It runs atomically on the Redis server, reads the time with TIME
 // and, in this order:
 //
 //  1. reads and validates everything it will touch: one HMGET of the day
-//     hash brings the day's totals and the states of the holds the call
-//     names (nothing is written when a key holds a value the script did not
-//     write);
-//  2. when the day's "due" has passed (the earliest a lease can expire),
-//     reaps up to 64 expired leases (their credits stop being held) and
-//     finds the next due; otherwise the lease set is not read at all;
+//     hash brings the day's totals, its reaping marks, the lease bucket of
+//     the usual lease and the states of the holds the call names (nothing
+//     is written when a key holds a value the script did not write);
+//  2. when a bucket boundary has passed since the last run, reaps the
+//     buckets whose time is over: their credits stop being held (one more
+//     HMGET and an HDEL, at most once a second);
 //  3. applies hold updates: ARGV quadruples of absolute values, so that a
-//     retried call changes nothing twice; an ended hold's lease entry is
-//     removed, and a hold whose state the update leaves as it was is not
-//     rewritten;
+//     retried call changes nothing twice; a hold that stays active is
+//     moved to the bucket of a new lease, and a hold whose state the update
+//     leaves as it was is not rewritten;
 //  4. learns the organisation's remaining credits, after the updates' spend;
 //  5. decides the reservations it carries, in order, each one seeing the
 //     holds granted before it (a group commit of several callers);
-//  6. writes what changed: lease entries first (their key's type is checked
-//     by that first write, or by a ZCARD when the run neither read nor
-//     writes the lease set, before anything else is written), then one HSET
-//     of the day hash; the day's first write creates both day keys, the
-//     lease set with a sentinel ('~', never due) so that it never vanishes,
-//     and puts the same expiry on both.
+//  6. writes what changed with one HSET of the day hash; the day's first
+//     write creates the day hash and sets its expiry.
 //
-// Reaping aside, a run issues each command at most once, with all the
-// holds it concerns: TIME, one HMGET, GET, one ZREM, one ZADD (a ZCARD
-// instead when the run neither reads nor writes the lease set), one HSET,
-// and PEXPIREAT on each day key on the day's first write. Reaping adds up to two ZRANGEBYSCORE and
-// one HMGET of the reaped holds the call did not name. The Lua work per hold is kept small: hold states
-// live in three tables keyed by hold ID (no table per hold), a state is
-// read with one pattern match and written with one string.format, and the
-// lists handed to the commands are filled by index.
+// A run issues TIME, one HMGET, GET (the stop key) and one HSET, however
+// many holds it carries; reaping adds one HMGET and one HDEL, a hold whose
+// bucket was not read adds an HGET, and the day's first write a PEXPIREAT.
+// Hold states are plain integers, which Redis hands to Lua and back without
+// any string work: only a hold with spend charged while still active (a
+// leased chunk) or an amount of 2^21 credits or more is kept as a string.
 //
-// KEYS: 1 day hash {spent, held, ext, low, due, hold ID -> state}; 2 lease
-// zset hold ID -> expiry (ms); 3 the organisation's stop key (read only).
+// KEYS: 1 day hash; 2 the organisation's stop key (read only).
 //
 // ARGV: 1 expire-at (ms, 0 = now + 50h); 2 lease of updated holds (ms);
 // 3 remaining (-1 = none); 4 allotment; 5 reservation count m; 6 update
 // count n; then m times: id, min, max, limit, lease (ms); then n times: id,
 // cumulative spend, new amount, end (0 keep, 1 settle, 2 release).
 //
-// "due" is 0 when no hold has a lease entry, else at most the lowest lease
-// expiry in the set: every ZADD lowers it as needed, and a removal leaves it
-// (too early is only a wasted look).
+// Day hash fields: spent, held, ext, low (the day's totals); rp (every
+// bucket up to rp is reaped), hi (the highest bucket a hold was put in);
+// "b<bucket>" (credits held by the active holds whose lease ends with that
+// bucket; a bucket is a second since the epoch); and per hold ID its state:
 //
-// Hold states: "a|amount|spent" (active), "s|spent" (settled), "r|spent"
-// (released), "x|spent" (its lease expired before it ended). Numbers are
-// handed to redis.call as Lua numbers, which Redis writes as plain integers
-// below 1e17; the readers accept at most 15 digits.
+//	E*2^21 + A        active, A credits held, nothing charged, lease bucket E
+//	"a|A|P|E"         active, A held, P charged (any other active hold)
+//	-(4P + 1)         settled, P charged
+//	-(4P + 2)         released, P charged
+//	-(4P + 3)         expired: its bucket was reaped before it ended, P charged
+//
+// An active hold whose bucket is at most rp has expired too: reaping only
+// moves rp and drops the buckets, not the holds. held is the sum of the
+// live buckets. Numbers are handed to redis.call as Lua numbers, which
+// Redis writes as plain integers below 1e17; totals above 1e15 are refused.
 //
 // Reply: {spent, held, ext, low (-1 = none), stop-until (ms, 0 = none), now
 // (ms)}, then per reservation {ok (1 or 0), granted, available before it}.
 const syncSource = `
-local function corrupt(msg) return redis.error_reply('` + corruptMarker + ` ' .. msg) end
-local match, format, tonumber = string.match, string.format, tonumber
-local function int(v)
-  if not v then return nil, true end
-  if #v > 15 or not match(v, '^%d+$') then return nil, false end
-  return tonumber(v), true
-end
-
--- Hold states by hold ID: S 'n' (no such hold), 'a', 's', 'r' or 'x';
--- A the amount held; P the spend charged.
-local S, A, P = {}, {}, {}
-local function load(id, v)
-  if not v then
-    S[id], A[id], P[id] = 'n', 0, 0
-    return true
+local K = KEYS[1]
+local tonumber, floor = tonumber, math.floor
+local W = 1000 -- bucketMS
+local function bad(msg) return redis.error_reply('` + corruptMarker + ` ' .. msg) end
+local function count(x, what)
+  local v = tonumber(x)
+  if not v or v < 0 or v % 1 ~= 0 or v >= 1e15 then
+    return nil, bad(K .. ': ' .. what .. ' is not a non-negative integer')
   end
-  if #v > 40 then return false end
-  local c, x, bar, y = match(v, '^([asrx])|(%d+)(|?)(%d*)$')
-  if c == 'a' then
-    if bar == '' or y == '' then return false end
-    S[id], A[id], P[id] = 'a', tonumber(x), tonumber(y)
-  elseif c and bar == '' then
-    S[id], A[id], P[id] = c, 0, tonumber(x)
-  else
-    return false
-  end
-  return true
+  return v
 end
-
-local K, KL = KEYS[1], KEYS[2]
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local m = tonumber(ARGV[5])
-local n = tonumber(ARGV[6])
+local now = t[1] * 1000 + floor(t[2] / 1000)
+local ep = floor(now / W) -- buckets up to ep are over
+local L = ARGV[2]
+local e0 = floor((now + tonumber(L) + W - 1) / W) -- the usual lease's bucket
+local m, n = tonumber(ARGV[5]), tonumber(ARGV[6])
 local rN = 2 + 5 * m -- last reservation's first argument
 local u0 = 7 + 5 * m -- first update argument
 local uN = u0 + 4 * n - 4 -- last update's first argument
 
 -- 1. read and validate
-local f = {'spent', 'held', 'ext', 'low', 'due'}
-local nf = 5
+local f = {'spent', 'held', 'ext', 'low', 'rp', 'hi', 'b' .. e0}
+local nf = 7
 for j = u0, uN, 4 do nf = nf + 1; f[nf] = ARGV[j] end
 for j = 7, rN, 5 do nf = nf + 1; f[nf] = ARGV[j] end
 local d = redis.pcall('HMGET', K, unpack(f, 1, nf))
-if d.err then return corrupt(K .. ': ' .. d.err) end
-local spent, ok1 = int(d[1])
-local held, ok2 = int(d[2])
-local ext, ok3 = int(d[3])
-local low, ok4 = int(d[4])
-local due, ok5 = int(d[5])
-if not (ok1 and ok2 and ok3 and ok4 and ok5) then
-  return corrupt(K .. ': a total is not a non-negative integer')
+if d.err then return bad(K .. ': ' .. d.err) end
+local M = 2097152
+-- V: hold ID -> its state as stored (a number or a string)
+local V = {}
+for i = 1, nf do
+  local v = d[i]
+  if i <= 7 then
+    if v then
+      local x, e = count(v, f[i])
+      if e then return e end
+      d[i] = x
+    else
+      d[i] = nil
+    end
+  elseif v then
+    local x = tonumber(v)
+    if x then
+      if x % 1 ~= 0 or x == 0 or x >= 9e15 or x <= -9e15 or (x < 0 and -x % 4 == 0) then
+        return bad(K .. ': hold ' .. f[i] .. ' has an unknown state')
+      end
+      V[f[i]] = x
+    elseif #v > 60 or not string.match(v, '^a|%d+|%d+|%d+$') then
+      return bad(K .. ': hold ' .. f[i] .. ' has an unknown state')
+    else
+      V[f[i]] = v
+    end
+  end
 end
+local spent, held, ext, low, rp, hi = d[1], d[2], d[3], d[4], d[5], d[6]
 local newDay = spent == nil
-spent = spent or 0
-held = held or 0
-ext = ext or 0
-local stop = redis.pcall('GET', KEYS[3])
-if type(stop) == 'table' and stop.err then return corrupt(KEYS[3] .. ': ' .. stop.err) end
-local stopv, ok6 = int(stop)
-if not ok6 then return corrupt(KEYS[3] .. ': not a non-negative integer') end
-for i = 6, nf do
-  local id = f[i]
-  if S[id] == nil and not load(id, d[i]) then
-    return corrupt(K .. ': hold ' .. id .. ' has an unknown state')
+spent, held, ext, hi = spent or 0, held or 0, ext or 0, hi or 0
+local stop = redis.pcall('GET', KEYS[2])
+if stop then
+  local s = type(stop) == 'string' and tonumber(stop)
+  if not s or s < 0 or s % 1 ~= 0 or s >= 1e15 then
+    return redis.error_reply('` + corruptMarker + ` ' .. KEYS[2] .. ': not a non-negative integer')
   end
+  stop = s
 end
 
--- Writes, gathered for one command each: dirty lists the holds whose
--- state changed (nd), zrem the lease entries to remove (nz), zadd score,
--- member pairs (na).
-local dirty, nd = {}, 0
-local zrem, nz = {}, 0
-local zadd, na = {}, 0
-local dirtyDay = false
-local dueDirty = false
-local touched = false -- the lease set was read
-
--- 2. reap expired leases, when one can be due
-if due == nil or (due > 0 and due <= now) then
-  local reap = redis.pcall('ZRANGEBYSCORE', KL, '-inf', now, 'LIMIT', 0, 64)
-  if reap.err then return corrupt(KL .. ': ' .. reap.err) end
-  touched = true
-  local miss, nm = {}, 0
-  for i = 1, #reap do
-    if S[reap[i]] == nil then nm = nm + 1; miss[nm] = reap[i] end
+-- state decodes a hold's state: c (0 none, 1 active, 2 settled, 3
+-- released, 4 expired), credits held, spend charged, lease bucket.
+local function state(v)
+  if v == nil then return 0, 0, 0, 0 end
+  if type(v) == 'string' then
+    local a, p, e = string.match(v, '^a|(%d+)|(%d+)|(%d+)$')
+    return 1, tonumber(a), tonumber(p), tonumber(e)
   end
-  if nm > 0 then
-    local hv = redis.call('HMGET', K, unpack(miss, 1, nm))
-    for i = 1, nm do
-      if not load(miss[i], hv[i]) then
-        return corrupt(K .. ': hold ' .. miss[i] .. ' has an unknown state')
+  if v > 0 then
+    local a = v % M
+    return 1, a, 0, (v - a) / M
+  end
+  local c = -v % 4
+  return c + 1, 0, (-v - c) / 4, 0
+end
+
+-- 2. reap the buckets whose time is over
+local B = {} -- bucket -> credits, for the buckets read
+B[e0] = d[7] or 0
+local mark, del, ndel = false, {}, 0
+local held0 = held
+if rp == nil then
+  rp, mark = ep, true
+elseif ep > rp then
+  if hi <= ep then
+    -- every bucket is over: nothing is held any longer
+    held = 0
+    for e = rp + 1, hi do
+      if ndel == 1000 then break end
+      ndel = ndel + 1; del[ndel] = 'b' .. e
+    end
+    rp = ep
+  else
+    local top = ep
+    if top > rp + 1000 then top = rp + 1000 end
+    local names = {}
+    for e = rp + 1, top do names[e - rp] = 'b' .. e end
+    local bv = redis.call('HMGET', K, unpack(names, 1, top - rp))
+    for i = 1, top - rp do
+      if bv[i] then
+        local x, e = count(bv[i], names[i])
+        if e then return e end
+        held = held - x
+        ndel = ndel + 1; del[ndel] = names[i]
       end
     end
+    if held < 0 then held = 0 end
+    rp = top
   end
-  for i = 1, #reap do
-    local id = reap[i]
-    if S[id] == 'a' then
-      held = held - A[id]
-      S[id], A[id] = 'x', 0
-      nd = nd + 1; dirty[nd] = id
-      dirtyDay = true
+  mark = true
+end
+local day = held ~= held0 -- the day's totals must be written
+-- bucket returns the credits of bucket e, reading it if need be.
+local function bucket(e)
+  local b = B[e]
+  if b == nil then
+    local x = redis.call('HGET', K, 'b' .. e)
+    b = 0
+    if x then
+      local v, err = count(x, 'b' .. e)
+      if err then return nil, err end
+      b = v
     end
-    nz = nz + 1; zrem[nz] = id
+    B[e] = b
   end
-  if #reap == 64 then
-    due = now
-  else
-    local nx = redis.call('ZRANGEBYSCORE', KL, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-    due = 0
-    if nx[1] and nx[1] ~= '~' then due = tonumber(nx[2]) end
-  end
-  dueDirty = true
+  return b
 end
 
 -- 3. hold updates; a hold whose state does not change is not rewritten
-local lease = tonumber(ARGV[2])
+local dirty, nd = {}, 0 -- holds whose state changed
+local bd, nb = {}, 0 -- buckets that changed
 for j = u0, uN, 4 do
   local id = ARGV[j]
   local cum = tonumber(ARGV[j + 1])
   local fin = tonumber(ARGV[j + 3])
-  local st = S[id]
-  local changed = false
-  if cum > P[id] then
-    spent = spent + (cum - P[id])
-    P[id] = cum
-    dirtyDay, changed = true, true
+  local was = V[id]
+  local c, a, p, e = state(was)
+  if c == 1 and e <= rp then c = 4 end -- its lease ran out
+  if cum > p then
+    spent = spent + cum - p
+    p = cum
+    day = true
   end
-  if st == 'a' then
+  if c == 1 then
+    local b, err = bucket(e)
+    if err then return err end
+    B[e] = b - a
+    nb = nb + 1; bd[nb] = e
+    held = held - a
     local amt = tonumber(ARGV[j + 2])
     if fin ~= 0 or amt == 0 then
-      held = held - A[id]
-      A[id] = 0
-      if fin == 2 then S[id] = 'r' else S[id] = 's' end
-      nz = nz + 1; zrem[nz] = id
+      if fin == 2 then c = 3 else c = 2 end
     else
-      held = held + amt - A[id]
-      A[id] = amt
-      zadd[na + 1], zadd[na + 2] = now + lease, id
-      na = na + 2
+      -- still active: held anew for amt, under a new lease
+      held = held + amt
+      a, e = amt, e0
+      B[e0] = B[e0] + amt
+      nb = nb + 1; bd[nb] = e0
+      if e0 > hi then hi, mark = e0, true end
     end
-    dirtyDay, changed = true, true
-  elseif st == 'n' then
-    if fin == 2 then S[id] = 'r' elseif fin == 1 then S[id] = 's' else S[id] = 'x' end
-    changed = true
-  elseif st == 'x' and fin ~= 0 then
-    if fin == 2 then S[id] = 'r' else S[id] = 's' end
-    changed = true
+    day = true
+  elseif c == 0 then
+    if fin == 2 then c = 3 elseif fin == 1 then c = 2 else c = 4 end
+  elseif c == 4 and fin ~= 0 then
+    if fin == 2 then c = 3 else c = 2 end
   end
-  if changed then nd = nd + 1; dirty[nd] = id end
+  local v
+  if c ~= 1 then
+    v = -(4 * p + c - 1)
+  elseif p == 0 and a < M then
+    v = e * M + a
+  else
+    v = string.format('a|%d|%d|%d', a, p, e)
+  end
+  if v ~= was then
+    V[id] = v
+    nd = nd + 1; dirty[nd] = id
+  end
 end
 if held < 0 then held = 0 end
 
@@ -222,7 +263,7 @@ if obsRem >= 0 then
     local cand = allot - obsRem - spent
     if cand > ext then ext = cand end
   end
-  dirtyDay = true
+  day = true
 end
 
 -- 5. reserve, in order: each reservation sees the holds granted before it
@@ -231,82 +272,73 @@ local nr = 6
 for j = 7, rN, 5 do
   local id = ARGV[j]
   local avail = tonumber(ARGV[j + 3]) - spent - ext - held
-  local st = S[id]
+  local v = V[id]
   local okr, granted = 0, 0
-  if st == 'a' then
-    okr, granted = 1, A[id]
-  elseif st == 'n' and avail >= tonumber(ARGV[j + 1]) then
-    granted = tonumber(ARGV[j + 2])
-    if avail < granted then granted = avail end
-    held = held + granted
-    S[id], A[id] = 'a', granted
-    nd = nd + 1; dirty[nd] = id
-    zadd[na + 1], zadd[na + 2] = now + tonumber(ARGV[j + 4]), id
-    na = na + 2
-    dirtyDay = true
-    okr = 1
+  if v == nil then
+    if avail >= tonumber(ARGV[j + 1]) then
+      granted = tonumber(ARGV[j + 2])
+      if avail < granted then granted = avail end
+      local e = e0
+      if ARGV[j + 4] ~= L then
+        e = floor((now + tonumber(ARGV[j + 4]) + W - 1) / W)
+        local _, err = bucket(e)
+        if err then return err end
+      end
+      held = held + granted
+      B[e] = B[e] + granted
+      nb = nb + 1; bd[nb] = e
+      if e > hi then hi, mark = e, true end
+      if granted < M then v = e * M + granted else v = string.format('a|%d|0|%d', granted, e) end
+      V[id] = v
+      nd = nd + 1; dirty[nd] = id
+      day = true
+      okr = 1
+    end
+  else
+    -- a retried reservation: granted before unless it ended since
+    local c, a, _, e = state(v)
+    if c == 1 and e > rp then okr, granted = 1, a end
   end
   r[nr + 1], r[nr + 2], r[nr + 3] = okr, granted, avail
   nr = nr + 3
 end
-r[1], r[2], r[3], r[4], r[5], r[6] = spent, held, ext, low or -1, stopv or 0, now
+r[1], r[2], r[3], r[4], r[5], r[6] = spent, held, ext, low or -1, stop or 0, now
 
 -- 6. write
-for i = 1, na, 2 do
-  if due == nil or due == 0 or zadd[i] < due then due = zadd[i]; dueDirty = true end
-end
-if newDay and not (dirtyDay or nd > 0 or na > 0 or nz > 0) then
+if newDay and not day and nd == 0 then
   -- Nothing to keep: a day nobody wrote is not created by looking at it.
-  -- (Reaping read the lease set, so its type is checked.)
   return r
 end
-if newDay then
-  zadd[na + 1], zadd[na + 2] = '+inf', '~'
-  na = na + 2
+if ndel > 0 then redis.call('HDEL', K, unpack(del, 1, ndel)) end
+local w, nw = {}, 0
+if day or newDay then
+  w[1], w[2], w[3], w[4], w[5], w[6] = 'spent', spent, 'held', held, 'ext', ext
+  nw = 6
+  if low ~= nil then w[7], w[8] = 'low', low; nw = 8 end
 end
-local zerr
-if not touched and nz == 0 and na == 0 then
-  -- Nothing below meets the lease set: check its type all the same.
-  zerr = redis.pcall('ZCARD', KL)
-  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
+if mark or newDay then
+  w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = 'rp', rp, 'hi', hi
+  nw = nw + 4
 end
-if nz > 0 then
-  zerr = redis.pcall('ZREM', KL, unpack(zrem, 1, nz))
-  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
-end
-if na > 0 then
-  zerr = redis.pcall('ZADD', KL, unpack(zadd, 1, na))
-  if type(zerr) == 'table' and zerr.err then return corrupt(KL .. ': ' .. zerr.err) end
-end
-if dirtyDay or dueDirty or nd > 0 or newDay then
-  local w, nw = {}, 0
-  if dirtyDay or newDay then
-    w[1], w[2], w[3], w[4], w[5], w[6] = 'spent', spent, 'held', held, 'ext', ext
-    nw = 6
-    if low ~= nil then
-      w[7], w[8] = 'low', low
-      nw = 8
-    end
-  end
-  if dueDirty or newDay then
-    w[nw + 1], w[nw + 2] = 'due', due or 0
+for i = 1, nb do
+  local e = bd[i]
+  local b = B[e]
+  if b then
+    w[nw + 1], w[nw + 2] = 'b' .. e, b
     nw = nw + 2
+    B[e] = nil -- written once
   end
-  for i = 1, nd do
-    local id = dirty[i]
-    local st = S[id]
-    w[nw + 1] = id
-    if st == 'a' then w[nw + 2] = format('a|%d|%d', A[id], P[id])
-    else w[nw + 2] = format('%s|%d', st, P[id]) end
-    nw = nw + 2
-  end
-  redis.call('HSET', K, unpack(w, 1, nw))
 end
+for i = 1, nd do
+  local id = dirty[i]
+  w[nw + 1], w[nw + 2] = id, V[id]
+  nw = nw + 2
+end
+if nw > 0 then redis.call('HSET', K, unpack(w, 1, nw)) end
 if newDay then
   local expAt = tonumber(ARGV[1])
   if expAt == 0 then expAt = now + 50 * 3600 * 1000 end
   redis.call('PEXPIREAT', K, expAt, 'NX')
-  redis.call('PEXPIREAT', KL, expAt, 'NX')
 end
 return r
 `
