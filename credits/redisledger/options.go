@@ -71,8 +71,12 @@ type Options struct {
 	// DefaultRetention when zero.
 	Retention time.Duration
 
-	// OpTimeout bounds each round trip to Redis, on top of the caller's
-	// context. DefaultOpTimeout when zero.
+	// OpTimeout is the deadline the ledger puts on each round trip to Redis,
+	// on top of the caller's context: go-redis stops waiting for a pooled
+	// connection at it and, when the client's ContextTimeoutEnabled option
+	// is set, applies it to the socket as well; otherwise the client's
+	// ReadTimeout and WriteTimeout bound the reply. DefaultOpTimeout when
+	// zero.
 	OpTimeout time.Duration
 	// RetryInterval is how often, while Redis is unreachable, one caller
 	// tries Redis again; the others are served from the local share without
