@@ -21,8 +21,8 @@ import (
 // hold it settles (ARGV: id, cost[, settled id, its cost]) with one HMGET,
 // write them back with one HSET, reading the server's clock. It checks
 // nothing, keeps no lease and reads no stop flag. BenchmarkRedisLedger runs
-// it, one run per decision, as the bound that any such ledger without group
-// commit stays under.
+// it, one run per decision, as a yardstick: a ledger without group commit
+// that keeps its promises cannot be faster than it.
 const floorSource = `
 local t = redis.call('TIME')
 local d = redis.call('HMGET', KEYS[1], 'spent', 'held', ARGV[1], ARGV[3] or 'none')

@@ -129,15 +129,17 @@
 //
 //	µs per decision (x-redis_rate)   serial              par=1 (2 gor.)      par=8 (16 gor.)
 //	redis_rate v10 AllowN            57-71               40-44               12.5-14.0
-//	floor, one script per decision   76-87 (0.66-0.75)   48-52 (0.84-0.91)   15.4-15.7 (0.86-0.87)
+//	floor, one script per decision   76-87 (0.66-0.81)*  48-52 (0.84-0.91)   15.4-15.7 (0.86-0.87)
 //	reserve+settle (default)         93-102 (0.57-0.62)  68-72 (0.61-0.65)   18.7-19.4 (0.69-0.72)
 //	  Redis calls per decision       1.01                1.01                0.20
 //	reserve+settle, SettleSync       193-201 (0.29-0.30) 119-123 (0.36-0.37) 38-40 (0.34-0.35)
 //	reserve+settle, Chunk=200        1.7-1.9 (31-33x)    2.1-2.3 (19-21x)    2.0-2.3 (5.8-6.7x)
 //	  Redis calls per decision       0.015               0.015               0.015
 //
-// So reserve+settle without leasing reaches 0.57-0.72x redis_rate, short of
-// the 0.8x aimed at, and with one goroutine even the floor stays below it.
+// (*: 0.66-0.75 in this run, 0.80-0.81 in four later serial runs.) So
+// reserve+settle without leasing reaches 0.57-0.72x redis_rate, short of
+// the 0.8x aimed at, while the floor reaches 0.66-0.91x: most of the gap is
+// what the ledger does beyond the floor, not the round trip itself.
 // Where the time goes: with one decision per run (serial, par=1) a round
 // trip costs the client 30-40 µs of CPU (most of it the socket system
 // calls and the scheduler's parking and waking, as for redis_rate) and the
