@@ -769,13 +769,10 @@ func TestCorruptValuesAreReported(t *testing.T) {
 // the hold; one the scripts did not write is reported and nothing is
 // written.
 func TestCorruptHoldStateIsReported(t *testing.T) {
-	addr := redisAddr(t)
-	rdb := newClient(t, addr)
 	ctx := context.Background()
 	for _, bad := range []string{"bogus", "a|x|0|1", "-4", "1.5", "99999999999999999999", "a|1|2"} {
 		t.Run(bad, func(t *testing.T) {
-			prefix := uniquePrefix(t, rdb)
-			l := newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.SettleDelay = redisledger.SettleSync })
+			rdb, prefix, l := syncLedger(t)
 			res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 5, Limit: 100})
 			must(t, err)
 			must(t, rdb.HSet(ctx, prefix+"{org1}:day:"+string(day1), res.Hold.ID, bad).Err())

@@ -70,18 +70,23 @@ local K = KEYS[1]
 local tonumber, floor = tonumber, math.floor
 local W = 1000 -- bucketMS
 local function bad(msg) return redis.error_reply('` + corruptMarker + ` ' .. msg) end
-local function count(x, what)
+-- count returns x as a count, or the corrupt reply that names it.
+local function count(x, name)
   local v = tonumber(x)
   if not v or v < 0 or v % 1 ~= 0 or v >= 1e15 then
-    return nil, bad(K .. ': ' .. what .. ' is not a non-negative integer')
+    return nil, bad(name .. ' is not a non-negative integer')
   end
   return v
 end
+-- ACTIVE matches the string state of an active hold: amount, spend, bucket.
+local ACTIVE = '^a|(%d+)|(%d+)|(%d+)$'
 local t = redis.call('TIME')
 local now = t[1] * 1000 + floor(t[2] / 1000)
 local ep = floor(now / W) -- buckets up to ep are over
 local L = ARGV[2]
-local e0 = floor((now + tonumber(L) + W - 1) / W) -- the usual lease's bucket
+-- expiry returns the bucket of a lease of ms milliseconds taken now.
+local function expiry(ms) return floor((now + ms + W - 1) / W) end
+local e0 = expiry(tonumber(L)) -- the usual lease's bucket
 local m, n = tonumber(ARGV[5]), tonumber(ARGV[6])
 local rN = 2 + 5 * m -- last reservation's first argument
 local u0 = 7 + 5 * m -- first update argument
@@ -101,7 +106,7 @@ for i = 1, nf do
   local v = d[i]
   if i <= 7 then
     if v then
-      local x, e = count(v, f[i])
+      local x, e = count(v, K .. ': ' .. f[i])
       if e then return e end
       d[i] = x
     else
@@ -114,7 +119,7 @@ for i = 1, nf do
         return bad(K .. ': hold ' .. f[i] .. ' has an unknown state')
       end
       V[f[i]] = x
-    elseif #v > 60 or not string.match(v, '^a|%d+|%d+|%d+$') then
+    elseif #v > 60 or not string.match(v, ACTIVE) then
       return bad(K .. ': hold ' .. f[i] .. ' has an unknown state')
     else
       V[f[i]] = v
@@ -126,10 +131,9 @@ local newDay = spent == nil
 spent, held, ext, hi = spent or 0, held or 0, ext or 0, hi or 0
 local stop = redis.pcall('GET', KEYS[2])
 if stop then
-  local s = type(stop) == 'string' and tonumber(stop)
-  if not s or s < 0 or s % 1 ~= 0 or s >= 1e15 then
-    return redis.error_reply('` + corruptMarker + ` ' .. KEYS[2] .. ': not a non-negative integer')
-  end
+  -- a key of another type replies with an error table: not a count either
+  local s, err = count(type(stop) == 'string' and stop, KEYS[2])
+  if err then return err end
   stop = s
 end
 
@@ -138,7 +142,7 @@ end
 local function state(v)
   if v == nil then return 0, 0, 0, 0 end
   if type(v) == 'string' then
-    local a, p, e = string.match(v, '^a|(%d+)|(%d+)|(%d+)$')
+    local a, p, e = string.match(v, ACTIVE)
     return 1, tonumber(a), tonumber(p), tonumber(e)
   end
   if v > 0 then
@@ -147,6 +151,13 @@ local function state(v)
   end
   local c = -v % 4
   return c + 1, 0, (-v - c) / 4, 0
+end
+
+-- encode is the state stored for a hold in state c (as state returns it).
+local function encode(c, a, p, e)
+  if c ~= 1 then return -(4 * p + c - 1) end
+  if p == 0 and a < M then return e * M + a end
+  return string.format('a|%d|%d|%d', a, p, e)
 end
 
 -- 2. reap the buckets whose time is over
@@ -173,7 +184,7 @@ elseif ep > rp then
     local bv = redis.call('HMGET', K, unpack(names, 1, top - rp))
     for i = 1, top - rp do
       if bv[i] then
-        local x, e = count(bv[i], names[i])
+        local x, e = count(bv[i], K .. ': ' .. names[i])
         if e then return e end
         held = held - x
         ndel = ndel + 1; del[ndel] = names[i]
@@ -192,7 +203,7 @@ local function bucket(e)
     local x = redis.call('HGET', K, 'b' .. e)
     b = 0
     if x then
-      local v, err = count(x, 'b' .. e)
+      local v, err = count(x, K .. ': b' .. e)
       if err then return nil, err end
       b = v
     end
@@ -239,14 +250,7 @@ for j = u0, uN, 4 do
   elseif c == 4 and fin ~= 0 then
     if fin == 2 then c = 3 else c = 2 end
   end
-  local v
-  if c ~= 1 then
-    v = -(4 * p + c - 1)
-  elseif p == 0 and a < M then
-    v = e * M + a
-  else
-    v = string.format('a|%d|%d|%d', a, p, e)
-  end
+  local v = encode(c, a, p, e)
   if v ~= was then
     V[id] = v
     nd = nd + 1; dirty[nd] = id
@@ -280,7 +284,7 @@ for j = 7, rN, 5 do
       if avail < granted then granted = avail end
       local e = e0
       if ARGV[j + 4] ~= L then
-        e = floor((now + tonumber(ARGV[j + 4]) + W - 1) / W)
+        e = expiry(tonumber(ARGV[j + 4]))
         local _, err = bucket(e)
         if err then return err end
       end
@@ -288,8 +292,7 @@ for j = 7, rN, 5 do
       B[e] = B[e] + granted
       nb = nb + 1; bd[nb] = e
       if e > hi then hi, mark = e, true end
-      if granted < M then v = e * M + granted else v = string.format('a|%d|0|%d', granted, e) end
-      V[id] = v
+      V[id] = encode(1, granted, 0, e)
       nd = nd + 1; dirty[nd] = id
       day = true
       okr = 1
