@@ -120,43 +120,45 @@
 // benchmark. Both sides run with the same number of goroutines: one
 // (serial), GOMAXPROCS = 2 (par=1, RunParallel's default) and 16 (par=8,
 // SetParallelism(8)); x-redis_rate is against redis_rate in the same group
-// of the same run (-count 3, ranges over the three; single round trips on
-// this machine take 60-80 µs, so every figure moves by 10% from run to
-// run). "floor" runs, one per decision, the least a script run can do for
-// a ledger whose holds have IDs (read and write the totals and two hold
+// of the same run (ranges over two runs of -count 2 on 2026-12-04, the
+// SettleSync and Chunk rows from one of them; single round trips on this
+// machine take 60-100 µs and every figure moves by 10% from run to run).
+// "floor" runs, one per decision, the least a script run can do for a
+// ledger whose holds have IDs (read and write the totals and two hold
 // states; nothing validated, no lease, no stop flag; see floorSource in
 // bench_test.go):
 //
 //	µs per decision (x-redis_rate)   serial              par=1 (2 gor.)      par=8 (16 gor.)
-//	redis_rate v10 AllowN            57-71               40-44               12.5-14.0
-//	floor, one script per decision   76-87 (0.66-0.81)*  48-52 (0.84-0.91)   15.4-15.7 (0.86-0.87)
-//	reserve+settle (default)         93-102 (0.57-0.62)  68-72 (0.61-0.65)   18.7-19.4 (0.69-0.72)
-//	  Redis calls per decision       1.01                1.01                0.20
-//	reserve+settle, SettleSync       193-201 (0.29-0.30) 119-123 (0.36-0.37) 38-40 (0.34-0.35)
-//	reserve+settle, Chunk=200        1.7-1.9 (31-33x)    2.1-2.3 (19-21x)    2.0-2.3 (5.8-6.7x)
+//	redis_rate v10 AllowN            70-77               33-37               13.6-14.5
+//	floor, one script per decision   80-90 (0.78-0.91)   45-48 (0.73-0.83)   15.8-18.1 (0.78-0.86)
+//	reserve+settle (default)         93-104 (0.70-0.78)  61-64 (0.55-0.61)   17.8-19.3 (0.73-0.77)
+//	  Redis calls per decision       1.01                1.01                0.21
+//	reserve+settle, SettleSync       205-215 (0.34-0.35) 112-123 (0.29-0.32) 34-35 (0.40-0.41)
+//	reserve+settle, Chunk=200        1.7-1.9 (37-43x)    2.2 (16x)           2.0-2.1 (6.6-7.0x)
 //	  Redis calls per decision       0.015               0.015               0.015
 //
-// (*: 0.66-0.75 in this run, 0.80-0.81 in four later serial runs.) So
-// reserve+settle without leasing reaches 0.57-0.72x redis_rate, short of
-// the 0.8x aimed at, while the floor reaches 0.66-0.91x: most of the gap is
-// what the ledger does beyond the floor, not the round trip itself.
-// Where the time goes: with one decision per run (serial, par=1) a round
-// trip costs the client 30-40 µs of CPU (most of it the socket system
-// calls and the scheduler's parking and waking, as for redis_rate) and the
-// server the script's run. Measured alone on the server (Redis's command
-// statistics), a run with one reservation and one settlement costs 20-21
-// µs (a GCRA decision: 6-7; the floor: 13-15; the previous layout, with a
-// lease sorted set and string hold states: 23-25), and a group of five
-// reservations and five settlements 39-40 µs (previously 47-50). Every
-// C call the Lua makes (tonumber, a field of HMGET or HSET, string.match,
-// string.format) costs 0.1-0.3 µs even in a hot loop and several times
-// that in a real run, which is why the layout keeps hold states as
-// integers and leases as per-second buckets read only when their second
-// has passed. What the full script adds over the floor is what the
-// ledger promises: validating every value it reads, the stop flag, the
-// leases, and deciding several reservations in one run. With 16
-// goroutines, group commit (about five reservations a run) brings the
-// server's cost to about 8 µs a decision and the ratio to 0.69-0.72x.
+// So reserve+settle without leasing reaches 0.55-0.78x redis_rate, short of
+// the 0.8x aimed at; the floor itself is at 0.73-0.91x. Where the time
+// goes: with one decision per run (serial, par=1) a round trip costs the
+// client 25-55 µs of CPU (most of it the socket system calls and the
+// scheduler's parking and waking, as for redis_rate; the ledger's own Go
+// code is 2-3 µs of it) and the server its share of the event loop plus the
+// script's run. Measured on the server with Redis's command statistics, a
+// script run with one reservation and one settlement costs 16-18 µs against
+// 22 for the previous form of this script in the same run, and 18.9 µs in a
+// run where a GCRA decision cost 6.8 and the floor 9.6; callgrind counts
+// about 150k instructions for the whole request on Redis 7.0 (GCRA: 49k;
+// floor: 70k; previous form: 215k). Most of what is left is the Lua bridge
+// itself: every redis.call (4 a run) costs 3-5k instructions before the
+// command runs, every ARGV string, HMGET field and reply value 1-2k, each
+// string-to-number conversion 1-2k, each number written 1.7k. The full
+// script does what the floor does not: validating every value it reads, the
+// stop flag, the leases, and deciding several reservations in one run. At
+// par=1 the client and Redis share two CPUs, so the ratio follows the CPU a
+// decision costs on both sides (about 75 µs against 42-47 for redis_rate,
+// from getrusage and Redis's used_cpu); with 16 goroutines group commit
+// (about five reservations a run) brings the server's cost per decision
+// down.
 // Local leasing (Options.Chunk) remains the way to make a busy process
 // cheap for Redis: about one Redis call per 65 API calls.
 package redisledger

@@ -627,6 +627,40 @@ func TestLeaseBuckets(t *testing.T) {
 	}
 }
 
+// TestScriptRepeatedHold: a run that names one hold in two updates, and
+// again in a reservation, applies them in order (a deferred settlement and
+// a later end of the same hold can meet in one run), as separate runs
+// would.
+func TestScriptRepeatedHold(t *testing.T) {
+	rdb, prefix, l := syncLedger(t)
+	ctx := context.Background()
+	res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 5, Limit: 100})
+	must(t, err)
+	id := res.Hold.ID
+	keys := []string{prefix + "{org1}:day:" + string(day1), prefix + "{org1}:stop"}
+	// m=1 reservation (the same ID, a retry), n=2 updates: spend 3 and
+	// keep 5 held, then settle at 4.
+	args := []any{0, 60000, -1, 0, 1, 2, id, 5, 5, 100, 60000, id, 3, 5, 0, id, 4, 0, 1}
+	vals, err := redis.NewScript(redisledger.SyncSource).Run(ctx, rdb, keys, args...).Int64Slice()
+	must(t, err)
+	if spent, held := vals[0], vals[1]; spent != 4 || held != 0 {
+		t.Fatalf("after spend 3 then settle at 4: spent %d held %d, want 4 and 0", spent, held)
+	}
+	if ok := vals[6]; ok != 0 {
+		t.Fatalf("a reservation retried after its hold was settled in the same run was granted: %v", vals)
+	}
+	s, err := l.Snapshot(ctx, day1)
+	must(t, err)
+	if s.Spent != 4 || s.Held != 0 {
+		t.Fatalf("snapshot %+v, want Spent 4 Held 0", s)
+	}
+	// Settling again changes nothing.
+	must(t, l.Settle(ctx, credits.Settlement{Hold: res.Hold, Actual: 4}))
+	if s, _ := l.Snapshot(ctx, day1); s.Spent != 4 {
+		t.Fatalf("a second settlement charged again: %+v", s)
+	}
+}
+
 // bucketField matches the day hash's lease buckets (hold IDs have a dot).
 var bucketField = regexp.MustCompile(`^b[0-9]+$`)
 
