@@ -147,7 +147,7 @@
 // script run with one reservation and one settlement costs 16-18 µs against
 // 22 for the previous form of this script in the same run, and 18.9 µs in a
 // run where a GCRA decision cost 6.8 and the floor 9.6; callgrind counts
-// about 150k instructions for the whole request on Redis 7.0 (GCRA: 49k;
+// about 160k instructions for the whole request on Redis 7.0 (GCRA: 49k;
 // floor: 70k; previous form: 215k). Most of what is left is the Lua bridge
 // itself: every redis.call (4 a run) costs 3-5k instructions before the
 // command runs, every ARGV string, HMGET field and reply value 1-2k, each
