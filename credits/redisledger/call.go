@@ -106,16 +106,24 @@ func (l *Ledger) call(ctx context.Context, day credits.Day, expAt int64, lease t
 				sent[u.id] = true
 			}
 		}
+		// A run that decides reservations leaves out what another run
+		// in flight carries already (concurrent runs would otherwise
+		// each carry every deferred settlement); a flush carries
+		// everything, so that it ends with the queue written even if
+		// that run fails.
+		busy := len(q.res) > 0
 		ups = slices.Grow(ups[:len(ups):len(ups)], min(len(qd), maxAttach-len(ups)))
 		for id, u := range qd {
 			if len(ups) >= maxAttach {
 				break
 			}
-			if !sent[id] {
+			if !sent[id] && (!busy || l.sending[id] == 0) {
 				ups = append(ups, u)
+				l.sending[id]++
 			}
 		}
 	}
+	attached := ups[len(q.updates):]
 	obs := q.obs
 	qo, po := l.queuedObs[day], l.pendObs[day]
 	if qo.set {
@@ -127,8 +135,13 @@ func (l *Ledger) call(ctx context.Context, day credits.Day, expAt int64, lease t
 	l.mu.Unlock()
 
 	rep, err := l.eval(ctx, day, expAt, lease, q, ups, obs)
+	l.mu.Lock()
+	for _, u := range attached {
+		if l.sending[u.id]--; l.sending[u.id] == 0 {
+			delete(l.sending, u.id)
+		}
+	}
 	if err != nil {
-		l.mu.Lock()
 		l.queueRequestLocked(day, q)
 		if l.down != nil {
 			l.down.probing = false
@@ -137,7 +150,6 @@ func (l *Ledger) call(ctx context.Context, day credits.Day, expAt int64, lease t
 		return reply{}, l.failed(ctx, err)
 	}
 
-	l.mu.Lock()
 	for _, u := range ups {
 		if qu, ok := l.queue[day][u.id]; ok && qu == u {
 			delete(l.queue[day], u.id)

@@ -2,9 +2,12 @@ package redisledger_test
 
 import (
 	"context"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/go-zohodesk/zohodesk/credits"
 	"github.com/go-zohodesk/zohodesk/credits/redisledger"
@@ -146,4 +149,96 @@ func TestKilledBeforeFlushCreditsComeBack(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	must(t, l.Release(ctx, res.Hold))
+}
+
+// gateHook holds the first EVALSHA it sees after arm until release is
+// closed, and records the arguments of every EVALSHA.
+type gateHook struct {
+	mu      sync.Mutex
+	armed   bool
+	held    chan struct{} // closed when the first command is held
+	release chan struct{}
+	args    [][]any
+}
+
+func (h *gateHook) arm() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.armed, h.held, h.release, h.args = true, make(chan struct{}), make(chan struct{}), nil
+}
+
+func (h *gateHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *gateHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *gateHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() != "evalsha" {
+			return next(ctx, cmd)
+		}
+		h.mu.Lock()
+		h.args = append(h.args, cmd.Args())
+		first := h.armed && len(h.args) == 1
+		h.mu.Unlock()
+		if first {
+			close(h.held)
+			<-h.release
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// carries reports whether an EVALSHA's arguments name id.
+func carries(args []any, id string) bool {
+	for _, a := range args {
+		if s, ok := a.(string); ok && s == id {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDeferredSettlementRidesOnce: while one run carrying a deferred
+// settlement is in flight, a second run sent at the same time does not
+// carry it too (each would apply it; the second run's work is wasted).
+func TestDeferredSettlementRidesOnce(t *testing.T) {
+	addr := redisAddr(t)
+	rdb := newClient(t, addr)
+	hook := &gateHook{}
+	rdb.AddHook(hook)
+	prefix := uniquePrefix(t, rdb)
+	ctx := context.Background()
+	l := newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.SettleDelay = time.Minute })
+	res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 5, Limit: 100})
+	must(t, err)
+	must(t, l.Settle(ctx, credits.Settlement{Hold: res.Hold, Actual: 5}))
+
+	hook.arm()
+	first := make(chan error, 1)
+	go func() {
+		_, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 1, Limit: 100})
+		first <- err
+	}()
+	<-hook.held // the first run, with the settlement, is in flight
+	if _, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 1, Limit: 100}); err != nil {
+		t.Fatal(err)
+	}
+	close(hook.release)
+	must(t, <-first)
+
+	hook.mu.Lock()
+	args := hook.args
+	hook.mu.Unlock()
+	if len(args) != 2 {
+		t.Fatalf("%d runs, want 2", len(args))
+	}
+	if !carries(args[0], res.Hold.ID) || carries(args[1], res.Hold.ID) {
+		t.Fatalf("the settlement of %s is carried by run 1: %v, run 2: %v; want run 1 only",
+			res.Hold.ID, carries(args[0], res.Hold.ID), carries(args[1], res.Hold.ID))
+	}
+	s, err := l.Snapshot(ctx, day1)
+	must(t, err)
+	if s.Spent != 5 || s.Held != 2 {
+		t.Fatalf("snapshot %+v, want Spent 5 Held 2", s)
+	}
 }

@@ -45,13 +45,16 @@ type Ledger struct {
 	group     []*waiter
 	groupRuns int // leaders running a group or about to (at most maxRuns)
 
-	mu          sync.Mutex
-	closed      bool
-	local       map[string]*localHold
-	chunks      map[credits.Day][]*chunk
-	views       map[credits.Day]view
-	pendObs     map[credits.Day]observation
-	queue       map[credits.Day]map[string]update
+	mu      sync.Mutex
+	closed  bool
+	local   map[string]*localHold
+	chunks  map[credits.Day][]*chunk
+	views   map[credits.Day]view
+	pendObs map[credits.Day]observation
+	queue   map[credits.Day]map[string]update
+	// sending counts, per hold ID, the runs in flight that carry its
+	// queued update (see call).
+	sending     map[string]int
 	queuedObs   map[credits.Day]observation
 	queuedStop  int64 // ms
 	stopSeen    int64 // ms
@@ -165,6 +168,7 @@ func New(client redis.UniversalClient, opts Options) (*Ledger, error) {
 		views:       map[credits.Day]view{},
 		pendObs:     map[credits.Day]observation{},
 		queue:       map[credits.Day]map[string]update{},
+		sending:     map[string]int{},
 		queuedObs:   map[credits.Day]observation{},
 	}, nil
 }
