@@ -97,9 +97,9 @@
 //
 // A Ledger is shared by the goroutines of a process. Reservations they make
 // in Redis at the same time (without local leasing) share script runs. A
-// caller that finds fewer than two runs in flight sends at once, alone,
+// caller that finds fewer than four runs in flight sends at once, alone,
 // within its own context; no timer ever waits for a group to fill. Callers
-// that arrive while two runs are in flight queue; when a run ends, the
+// that arrive while four runs are in flight queue; when a run ends, the
 // oldest of them leads the next run, which takes the queued reservations
 // of its day (at most 64, in arrival order) together with the deferred
 // settlements. The script decides them one after the other with the same

@@ -15,3 +15,7 @@ const BucketWidth = bucketMS * time.Millisecond
 
 // SyncSource is the decision script's source.
 const SyncSource = syncSource
+
+// MaxRuns is how many script runs of reservations a Ledger has in flight
+// at most.
+const MaxRuns = maxRuns

@@ -21,6 +21,7 @@ import (
 type gate struct {
 	armed   atomic.Bool
 	runs    atomic.Int64
+	held    atomic.Int64 // runs seen held by hold and not yet let go
 	entered chan struct{}
 	release chan struct{}
 }
@@ -60,6 +61,7 @@ func (g *gate) hold(t *testing.T) {
 	t.Helper()
 	select {
 	case <-g.entered:
+		g.held.Add(1)
 	case <-time.After(5 * time.Second):
 		t.Fatal("no script run reached the gate")
 	}
@@ -70,8 +72,17 @@ func (g *gate) let(t *testing.T) {
 	t.Helper()
 	select {
 	case g.release <- struct{}{}:
+		g.held.Add(-1)
 	case <-time.After(5 * time.Second):
 		t.Fatal("no script run waits at the gate")
+	}
+}
+
+// letAll lets go every run that hold saw held.
+func (g *gate) letAll(t *testing.T) {
+	t.Helper()
+	for g.held.Load() > 0 {
+		g.let(t)
 	}
 }
 
@@ -91,16 +102,34 @@ func gatedLedger(t *testing.T, addr string, mod func(*redisledger.Options)) (*re
 	return l, g, newLedger(t, rdb, prefix, nil), prefix
 }
 
-// busy starts one Reserve per amount, each alone in its own script run, and
-// holds the runs at the gate: with both runs a Ledger allows in flight
-// held, further reservations queue.
+// busy starts one Reserve of day1 per amount, each alone in its own script
+// run, and holds the runs at the gate; it fills the other runs a Ledger
+// allows in flight with reservations of 1 credit on another day, held too,
+// so that further reservations queue. The test lets them go with letAll.
 func busy(t *testing.T, l *redisledger.Ledger, g *gate, amounts ...int64) []<-chan outcome {
 	t.Helper()
+	if len(amounts) > redisledger.MaxRuns {
+		t.Fatalf("busy: %d runs asked, a Ledger allows %d in flight", len(amounts), redisledger.MaxRuns)
+	}
 	g.armed.Store(true)
 	var chs []<-chan outcome
 	for _, a := range amounts {
 		chs = append(chs, reserveAsync(context.Background(), l, a, 100))
 		g.hold(t)
+	}
+	other := credits.Day(time.Now().UTC().Add(24 * time.Hour).Format(time.DateOnly))
+	for range redisledger.MaxRuns - len(amounts) {
+		ch := make(chan outcome, 1)
+		go func() {
+			res, err := l.Reserve(context.Background(), credits.ReserveRequest{Day: other, Amount: 1, Limit: 100})
+			ch <- outcome{res, err}
+		}()
+		g.hold(t)
+		t.Cleanup(func() {
+			if o := get(t, ch); o.err != nil || !o.res.OK {
+				t.Errorf("a reservation filling a run: %+v %v", o.res, o.err)
+			}
+		})
 	}
 	return chs
 }
@@ -160,8 +189,7 @@ func TestGroupCommitDecidesInOrder(t *testing.T) {
 	z := reserveAsync(ctx, l, 25, capacity)
 	waitQueued(t, l, 3)
 	g.armed.Store(false)
-	g.let(t)
-	g.let(t)
+	g.letAll(t)
 
 	lo, lo2, xo, yo, zo := get(t, leads[0]), get(t, leads[1]), get(t, x), get(t, y), get(t, z)
 	for _, o := range []outcome{lo, lo2, xo, yo, zo} {
@@ -209,8 +237,7 @@ func TestGroupCommitCancelWhileQueued(t *testing.T) {
 	}
 	waitQueued(t, l, 0)
 	g.armed.Store(false)
-	g.let(t)
-	g.let(t)
+	g.letAll(t)
 	for _, ch := range leads {
 		lo := get(t, ch)
 		must(t, lo.err)
@@ -262,8 +289,7 @@ func TestGroupCommitCancelInFlight(t *testing.T) {
 				t.Fatalf("%s cancelled in flight: %+v %v, want context.Canceled", name, o.res, o.err)
 			}
 		}
-		g.let(t)
-		g.let(t)
+		g.letAll(t)
 		fi, se, mo := get(t, leads[0]), get(t, leads[1]), get(t, m)
 		for _, o := range []outcome{fi, se, mo} {
 			must(t, o.err)
@@ -333,8 +359,7 @@ func TestGroupCommitErrorsFanOut(t *testing.T) {
 		dayKey := prefix + "{org1}:day:" + string(day1)
 		must(t, direct.HSet(ctx, dayKey, "spent", "lots").Err())
 		g.armed.Store(false)
-		g.let(t)
-		g.let(t)
+		g.letAll(t)
 		for _, ch := range leads {
 			must(t, get(t, ch).err)
 		}
@@ -371,8 +396,7 @@ func TestGroupCommitErrorsFanOut(t *testing.T) {
 		waitQueued(t, l, 2)
 		px.Stop()
 		g.armed.Store(false)
-		g.let(t)
-		g.let(t)
+		g.letAll(t)
 		for _, ch := range leads {
 			must(t, get(t, ch).err)
 		}
