@@ -120,45 +120,49 @@
 // benchmark. Both sides run with the same number of goroutines: one
 // (serial), GOMAXPROCS = 2 (par=1, RunParallel's default) and 16 (par=8,
 // SetParallelism(8)); x-redis_rate is against redis_rate in the same group
-// of the same run (ranges over two runs of -count 2 on 2026-12-04, the
-// SettleSync and Chunk rows from one of them; single round trips on this
-// machine take 60-100 µs and every figure moves by 10% from run to run).
-// "floor" runs, one per decision, the least a script run can do for a
-// ledger whose holds have IDs (read and write the totals and two hold
-// states; nothing validated, no lease, no stop flag; see floorSource in
-// bench_test.go):
+// of the same run (ranges over two runs of -count 2 on 2026-12-04; single
+// round trips on this machine take 60-100 µs and every figure moves by
+// 10-20% from run to run). "floor" runs, one per decision, the least a
+// script run can do for a ledger whose holds have IDs (read and write the
+// totals and two hold states; nothing validated, no lease, no stop flag;
+// see floorSource in bench_test.go):
 //
 //	µs per decision (x-redis_rate)   serial              par=1 (2 gor.)      par=8 (16 gor.)
-//	redis_rate v10 AllowN            70-77               33-37               13.6-14.5
-//	floor, one script per decision   80-90 (0.78-0.91)   45-48 (0.73-0.83)   15.8-18.1 (0.78-0.86)
-//	reserve+settle (default)         93-104 (0.70-0.78)  61-64 (0.55-0.61)   17.8-19.3 (0.73-0.77)
-//	  Redis calls per decision       1.01                1.01                0.21
-//	reserve+settle, SettleSync       205-215 (0.34-0.35) 112-123 (0.29-0.32) 34-35 (0.40-0.41)
-//	reserve+settle, Chunk=200        1.7-1.9 (37-43x)    2.2 (16x)           2.0-2.1 (6.6-7.0x)
+//	redis_rate v10 AllowN            80-103              36-47               13.4-15.4
+//	floor, one script per decision   93-120 (0.80-0.93)  46-52 (0.69-0.94)   15.7-17.6 (0.81-0.86)
+//	reserve+settle (default)         90-104 (0.81-1.00)  68-78 (0.46-0.63)   16.0-19.7 (0.76-0.83)
+//	  Redis calls per decision       1.01                1.01                0.35
+//	reserve+settle, SettleSync       203-246 (0.33-0.51) 114-128 (0.29-0.38) 33-38 (0.37-0.45)
+//	reserve+settle, Chunk=200        1.6-2.1 (48-49x)    2.1-2.6 (16-21x)    2.0-2.5 (5.3-6.8x)
 //	  Redis calls per decision       0.015               0.015               0.015
 //
-// So reserve+settle without leasing reaches 0.55-0.78x redis_rate, short of
-// the 0.8x aimed at; the floor itself is at 0.73-0.91x. Where the time
-// goes: with one decision per run (serial, par=1) a round trip costs the
-// client 25-55 µs of CPU (most of it the socket system calls and the
-// scheduler's parking and waking, as for redis_rate; the ledger's own Go
-// code is 2-3 µs of it) and the server its share of the event loop plus the
-// script's run. Measured on the server with Redis's command statistics, a
-// script run with one reservation and one settlement costs 16-18 µs against
-// 22 for the previous form of this script in the same run, and 18.9 µs in a
-// run where a GCRA decision cost 6.8 and the floor 9.6; callgrind counts
-// about 160k instructions for the whole request on Redis 7.0 (GCRA: 49k;
-// floor: 70k; previous form: 215k). Most of what is left is the Lua bridge
-// itself: every redis.call (4 a run) costs 3-5k instructions before the
-// command runs, every ARGV string, HMGET field and reply value 1-2k, each
-// string-to-number conversion 1-2k, each number written 1.7k. The full
-// script does what the floor does not: validating every value it reads, the
-// stop flag, the leases, and deciding several reservations in one run. At
-// par=1 the client and Redis share two CPUs, so the ratio follows the CPU a
-// decision costs on both sides (about 75 µs against 42-47 for redis_rate,
-// from getrusage and Redis's used_cpu); with 16 goroutines group commit
-// (about five reservations a run) brings the server's cost per decision
-// down.
+// So reserve+settle without leasing reaches 0.8x redis_rate with one
+// goroutine in these runs (0.70-0.78x in earlier runs the same day) and
+// 0.76-0.83x with 16, where group commit shares script runs (four in flight
+// at most, about three reservations a run), but only 0.46-0.63x with two.
+// There the client and Redis share the two CPUs and the ratio follows the
+// CPU a decision costs on both sides: about 75 µs against 42-47 for
+// redis_rate (getrusage and Redis's used_cpu). Even the script alone, sent
+// by go-redis without any of the ledger's Go code, reaches only 0.63-0.66x
+// there, and the floor itself falls to 0.69x in one of these runs.
+//
+// Where the time goes: a round trip costs the client 25-55 µs of CPU (most
+// of it the socket system calls and the scheduler's parking and waking, as
+// for redis_rate; the ledger's own Go code is 2-3 µs of it with one
+// goroutine, about 6 with two) and the server its share of the event loop
+// plus the script's run. Measured on the server with Redis's command
+// statistics, a script run with one reservation and one settlement costs
+// 16-18 µs against 22 for the previous form of this script in the same run,
+// and 18.9 µs in a run where a GCRA decision cost 6.8 and the floor 9.6;
+// callgrind counts about 160k instructions for the whole request on Redis
+// 7.0 (GCRA: 49k; floor: 70k; previous form: 215k). Most of what is left is
+// the Lua bridge itself: every redis.call (4 a run) costs 3-5k instructions
+// before the command runs, every ARGV string, HMGET field and reply value
+// 1-2k, each string-to-number conversion 1-2k, each number written 1.7k.
+// The full script does what the floor does not: validating every value it
+// reads, the stop flag, the leases, and deciding several reservations in
+// one run.
+//
 // Local leasing (Options.Chunk) remains the way to make a busy process
 // cheap for Redis: about one Redis call per 65 API calls.
 package redisledger
