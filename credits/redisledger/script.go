@@ -195,11 +195,12 @@ local function add(e, a)
   if not B then B = {} end
   local b = B[e]
   if b == nil then
-    local x = redis.call('HGET', K, fmt('b%d', e))
+    local name = fmt('b%d', e)
+    local x = redis.call('HGET', K, name)
     b = 0
     if x then
       local err
-      b, err = count(x, K, 'b' .. e)
+      b, err = count(x, K, name)
       if err then return err end
     end
   end
