@@ -119,32 +119,33 @@
 // BenchmarkRedisLedger, Redis 7 on the same 2-CPU virtual machine as the
 // benchmark. Both sides run with the same number of goroutines: one
 // (serial), GOMAXPROCS = 2 (par=1, RunParallel's default) and 16 (par=8,
-// SetParallelism(8)); x-redis_rate is against redis_rate in the same group
-// of the same run (ranges over two runs of -count 2 on 2026-12-04; single
-// round trips on this machine take 60-100 µs and every figure moves by
-// 10-20% from run to run). "floor" runs, one per decision, the least a
-// script run can do for a ledger whose holds have IDs (read and write the
-// totals and two hold states; nothing validated, no lease, no stop flag;
-// see floorSource in bench_test.go):
+// SetParallelism(8)); x-redis_rate is against redis_rate's mean over its
+// runs in the same group of the same run (one run of -count 3 on
+// 2026-12-04; single round trips on this machine take 60-100 µs and every
+// figure moves by 10-20% from run to run). "floor" runs, one per decision,
+// the least a script run can do for a ledger whose holds have IDs (read and
+// write the totals and two hold states; nothing validated, no lease, no
+// stop flag; see floorSource in bench_test.go):
 //
 //	µs per decision (x-redis_rate)   serial              par=1 (2 gor.)      par=8 (16 gor.)
-//	redis_rate v10 AllowN            80-103              36-47               13.4-15.4
-//	floor, one script per decision   93-120 (0.80-0.93)  46-52 (0.69-0.94)   15.7-17.6 (0.81-0.86)
-//	reserve+settle (default)         90-104 (0.81-1.00)  68-78 (0.46-0.63)   16.0-19.7 (0.76-0.83)
-//	  Redis calls per decision       1.01                1.01                0.35
-//	reserve+settle, SettleSync       203-246 (0.33-0.51) 114-128 (0.29-0.38) 33-38 (0.37-0.45)
-//	reserve+settle, Chunk=200        1.6-2.1 (48-49x)    2.1-2.6 (16-21x)    2.0-2.5 (5.3-6.8x)
+//	redis_rate v10 AllowN            95-104              35-42               13.6-17.2
+//	floor, one script per decision   88-102 (0.96-1.11)  46-61 (0.64-0.85)   15.6-16.5 (0.92-0.97)
+//	reserve+settle (default)         113-117 (0.83-0.86) 63-77 (0.50-0.62)   15.6-17.6 (0.86-0.97)
+//	  Redis calls per decision       1.01                1.01                0.34
+//	reserve+settle, SettleSync       230-233 (0.42)      112-137 (0.28-0.35) 35-39 (0.38-0.43)
+//	reserve+settle, Chunk=200        1.7-1.9 (51-59x)    2.5-2.8 (14-16x)    2.0-2.2 (6.9-7.5x)
 //	  Redis calls per decision       0.015               0.015               0.015
 //
-// So reserve+settle without leasing reaches 0.8x redis_rate with one
-// goroutine in these runs (0.70-0.78x in earlier runs the same day) and
-// 0.76-0.83x with 16, where group commit shares script runs (four in flight
-// at most, about three reservations a run), but only 0.46-0.63x with two.
-// There the client and Redis share the two CPUs and the ratio follows the
-// CPU a decision costs on both sides: about 75 µs against 42-47 for
-// redis_rate (getrusage and Redis's used_cpu). Even the script alone, sent
-// by go-redis without any of the ledger's Go code, reaches only 0.63-0.66x
-// there, and the floor itself falls to 0.69x in one of these runs.
+// So reserve+settle without leasing reaches the 0.8x aimed at with one
+// goroutine and with 16, where group commit shares script runs (four in
+// flight at most, about three reservations a run), but not with two:
+// 0.50-0.62x (two earlier runs the same day, whose ratios took redis_rate's
+// last run only: serial 0.81-1.00, par=1 0.46-0.63, par=8 0.76-0.83). With
+// two goroutines the client and Redis share the two CPUs and the ratio
+// follows the CPU a decision costs on both sides: about 75 µs against 42-47
+// for redis_rate (getrusage and Redis's used_cpu). Even the script alone,
+// sent by go-redis without any of the ledger's Go code, reaches only
+// 0.63-0.66x there, and the floor itself falls to 0.64x in this run.
 //
 // Where the time goes: a round trip costs the client 25-55 µs of CPU (most
 // of it the socket system calls and the scheduler's parking and waking, as
