@@ -137,15 +137,17 @@
 //	  Redis calls per decision       0.015               0.015               0.015
 //
 // So reserve+settle without leasing reaches the 0.8x aimed at with one
-// goroutine and with 16, where group commit shares script runs (four in
-// flight at most, about three reservations a run), but not with two:
-// 0.50-0.62x (two earlier runs the same day, whose ratios took redis_rate's
-// last run only: serial 0.81-1.00, par=1 0.46-0.63, par=8 0.76-0.83). With
-// two goroutines the client and Redis share the two CPUs and the ratio
-// follows the CPU a decision costs on both sides: about 75 µs against 42-47
-// for redis_rate (getrusage and Redis's used_cpu). Even the script alone,
-// sent by go-redis without any of the ledger's Go code, reaches only
-// 0.63-0.66x there, and the floor itself falls to 0.64x in this run.
+// goroutine and with 16 in this run, where group commit shares script runs
+// (four in flight at most, about three reservations a run), and hovers
+// around it in a second run the same day that was slower throughout (one
+// goroutine 0.78-0.89x, 16 goroutines 0.71-0.80x; the floor 0.99-1.11x and
+// 0.86-0.93x). It does not reach it with two goroutines: 0.50-0.62x here,
+// 0.42-0.50x in the second run. With two goroutines the client and Redis
+// share the two CPUs and the ratio follows the CPU a decision costs on both
+// sides: about 75 µs against 42-47 for redis_rate (getrusage and Redis's
+// used_cpu). Even the script alone, sent by go-redis without any of the
+// ledger's Go code, reaches only 0.63-0.66x there, and the floor itself
+// falls to 0.61-0.85x.
 //
 // Where the time goes: a round trip costs the client 25-55 µs of CPU (most
 // of it the socket system calls and the scheduler's parking and waking, as
