@@ -2,12 +2,9 @@ package redisledger_test
 
 import (
 	"context"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/go-zohodesk/zohodesk/credits"
 	"github.com/go-zohodesk/zohodesk/credits/redisledger"
@@ -151,44 +148,7 @@ func TestKilledBeforeFlushCreditsComeBack(t *testing.T) {
 	must(t, l.Release(ctx, res.Hold))
 }
 
-// gateHook holds the first EVALSHA it sees after arm until release is
-// closed, and records the arguments of every EVALSHA.
-type gateHook struct {
-	mu      sync.Mutex
-	armed   bool
-	held    chan struct{} // closed when the first command is held
-	release chan struct{}
-	args    [][]any
-}
-
-func (h *gateHook) arm() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.armed, h.held, h.release, h.args = true, make(chan struct{}), make(chan struct{}), nil
-}
-
-func (h *gateHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *gateHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-func (h *gateHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if cmd.Name() != "evalsha" {
-			return next(ctx, cmd)
-		}
-		h.mu.Lock()
-		h.args = append(h.args, cmd.Args())
-		first := h.armed && len(h.args) == 1
-		h.mu.Unlock()
-		if first {
-			close(h.held)
-			<-h.release
-		}
-		return next(ctx, cmd)
-	}
-}
-
-// carries reports whether an EVALSHA's arguments name id.
+// carries reports whether a script run's arguments name id.
 func carries(args []any, id string) bool {
 	for _, a := range args {
 		if s, ok := a.(string); ok && s == id {
@@ -203,32 +163,24 @@ func carries(args []any, id string) bool {
 // carry it too (each would apply it; the second run's work is wasted).
 func TestDeferredSettlementRidesOnce(t *testing.T) {
 	addr := redisAddr(t)
-	rdb := newClient(t, addr)
-	hook := &gateHook{}
-	rdb.AddHook(hook)
-	prefix := uniquePrefix(t, rdb)
+	l, g, _, _ := gatedLedger(t, addr, func(o *redisledger.Options) { o.SettleDelay = time.Minute })
 	ctx := context.Background()
-	l := newLedger(t, rdb, prefix, func(o *redisledger.Options) { o.SettleDelay = time.Minute })
 	res, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 5, Limit: 100})
 	must(t, err)
 	must(t, l.Settle(ctx, credits.Settlement{Hold: res.Hold, Actual: 5}))
 
-	hook.arm()
-	first := make(chan error, 1)
-	go func() {
-		_, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 1, Limit: 100})
-		first <- err
-	}()
-	<-hook.held // the first run, with the settlement, is in flight
+	from := len(g.sent())
+	g.armed.Store(true)
+	first := reserveAsync(ctx, l, 1, 100)
+	g.hold(t) // the first run, with the settlement, is in flight
+	g.armed.Store(false)
 	if _, err := l.Reserve(ctx, credits.ReserveRequest{Day: day1, Amount: 1, Limit: 100}); err != nil {
 		t.Fatal(err)
 	}
-	close(hook.release)
-	must(t, <-first)
+	g.letAll(t)
+	must(t, get(t, first).err)
 
-	hook.mu.Lock()
-	args := hook.args
-	hook.mu.Unlock()
+	args := g.sent()[from:]
 	if len(args) != 2 {
 		t.Fatalf("%d runs, want 2", len(args))
 	}

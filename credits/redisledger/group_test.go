@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,10 +18,12 @@ import (
 
 // gate is a client hook that, while armed, holds each script run after
 // Redis answered it, until the test lets it go: the run is then in flight
-// for its callers. It also counts script runs.
+// for its callers. It also counts script runs and records their arguments.
 type gate struct {
 	armed   atomic.Bool
 	runs    atomic.Int64
+	mu      sync.Mutex
+	args    [][]any      // of every script run, in the order they were sent
 	held    atomic.Int64 // runs seen held by hold and not yet let go
 	entered chan struct{}
 	release chan struct{}
@@ -40,6 +43,9 @@ func (g *gate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			return next(ctx, cmd)
 		}
 		g.runs.Add(1)
+		g.mu.Lock()
+		g.args = append(g.args, cmd.Args())
+		g.mu.Unlock()
 		err := next(ctx, cmd)
 		if !g.armed.Load() {
 			return err
@@ -54,6 +60,13 @@ func (g *gate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			return ctx.Err()
 		}
 	}
+}
+
+// sent returns the arguments of the script runs sent so far.
+func (g *gate) sent() [][]any {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.args)
 }
 
 // hold waits until a script run is held by the gate.
